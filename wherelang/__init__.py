@@ -1,0 +1,62 @@
+"""wherelang: the filter language of ConfigHub-style REST APIs.
+
+Parse ``where`` expressions, check them against a schema, evaluate them in memory,
+compile them to SQL, and print them back as canonical, query-encoded text.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    WhereError,
+    WhereEvaluationError,
+    WhereSqlError,
+    WhereSyntaxError,
+    WhereValidationError,
+)
+from .nodes import (
+    And,
+    Attr,
+    Compare,
+    Expr,
+    Family,
+    In,
+    IsNull,
+    Len,
+    Literal,
+    Not,
+    Op,
+    Or,
+    Path,
+    Span,
+    Truth,
+)
+from .parser import STRICT_LIMITS, Limits, parse
+from .text import decode_query, encode_query
+
+__all__ = [
+    "parse",
+    "Limits",
+    "STRICT_LIMITS",
+    "decode_query",
+    "encode_query",
+    "WhereError",
+    "WhereSyntaxError",
+    "WhereValidationError",
+    "WhereEvaluationError",
+    "WhereSqlError",
+    "Expr",
+    "And",
+    "Or",
+    "Not",
+    "Compare",
+    "In",
+    "IsNull",
+    "Truth",
+    "Path",
+    "Attr",
+    "Len",
+    "Literal",
+    "Op",
+    "Family",
+    "Span",
+]

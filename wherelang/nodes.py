@@ -1,0 +1,274 @@
+"""Syntax tree of where expressions: immutable, hashable nodes with source spans.
+
+Every node is a frozen, slotted dataclass with tuple children, so trees compare
+structurally, hash, and serve as cache keys. Spans record where a node came from in
+the input; they never take part in equality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, NamedTuple, Union
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from .schema import Type
+
+__all__ = [
+    "Span",
+    "Family",
+    "Op",
+    "Node",
+    "Path",
+    "Attr",
+    "Len",
+    "Literal",
+    "Compare",
+    "In",
+    "IsNull",
+    "Truth",
+    "Not",
+    "And",
+    "Or",
+    "Operand",
+    "Predicate",
+    "Expr",
+    "Value",
+]
+
+
+class Span(NamedTuple):
+    """Where a node stands in the input: ``offset`` and ``length`` in characters."""
+
+    offset: int
+    length: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+
+NO_SPAN = Span(0, 0)
+
+
+class Family(Enum):
+    """Operator families: the rows of SPEC §2's operator table."""
+
+    EQUALITY = "equality"
+    ORDER = "order"
+    LIKE = "like"
+    REGEX = "regex"
+    HAS = "has"
+
+
+class Op(Enum):
+    """Binary comparison operators, with their canonical spelling.
+
+    Other spellings (``~~``, ``!~~``, ``<>``, ``~~*``, ``!~~*``) are parsed into these
+    members; see ``grammar/where.lark``.
+    """
+
+    EQ = ("=", Family.EQUALITY, True)
+    NE = ("!=", Family.EQUALITY, True)
+    LT = ("<", Family.ORDER, True)
+    GT = (">", Family.ORDER, True)
+    LE = ("<=", Family.ORDER, True)
+    GE = (">=", Family.ORDER, True)
+    LIKE = ("LIKE", Family.LIKE, True)
+    NOT_LIKE = ("NOT LIKE", Family.LIKE, True)
+    ILIKE = ("ILIKE", Family.LIKE, True)
+    NOT_ILIKE = ("NOT ILIKE", Family.LIKE, False)
+    REGEX = ("~", Family.REGEX, True)
+    IREGEX = ("~*", Family.REGEX, True)
+    NOT_REGEX = ("!~", Family.REGEX, True)
+    NOT_IREGEX = ("!~*", Family.REGEX, True)
+    HAS = ("?", Family.HAS, True)
+
+    def __init__(self, text: str, family: Family, strict: bool) -> None:
+        self.text = text
+        self.family = family
+        #: whether the strict (remote API) syntax has a spelling for it
+        self.strict = strict
+
+    def __repr__(self) -> str:
+        return f"Op.{self.name}"
+
+
+class Node:
+    """Base of all syntax tree nodes."""
+
+    __slots__ = ()
+
+    span: Span
+
+    def to_where(self) -> str:
+        """Canonical where text: upper-case keywords, single spaces, minimal parentheses.
+
+        >>> from wherelang import parse
+        >>> parse("slug='x' and  Labels.tier ilike 'b%'").to_where()
+        "slug = 'x' AND Labels.tier ILIKE 'b%'"
+        """
+        from .text import to_where
+
+        return to_where(self)
+
+    def to_query(self) -> str:
+        """The canonical text percent-encoded for a URL query parameter.
+
+        >>> from wherelang import parse
+        >>> parse("Slug = 'a b'").to_query()
+        'Slug%20%3D%20%27a%20b%27'
+        """
+        from .text import encode_query
+
+        return encode_query(self.to_where())
+
+    def __str__(self) -> str:
+        return self.to_where()
+
+
+# --- operands ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Path(Node):
+    """An attribute path as written: ``Labels.tier`` is ``("Labels", "tier")``.
+
+    Without a schema it is not yet known which segments are relation hops and which
+    form a map key; :class:`Attr` is the resolved form.
+    """
+
+    segments: tuple[str, ...]
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Attr(Node):
+    """A path resolved against a schema.
+
+    ``hops`` are the relation fields walked first (``("Space",)`` for
+    ``Space.Labels.env``), ``name`` the attribute of the entity reached, ``key`` the map
+    key when the path goes into a map, and ``type`` the type of the value it yields.
+    """
+
+    segments: tuple[str, ...]
+    hops: tuple[str, ...]
+    name: str
+    key: str | None
+    type: Type
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Len(Node):
+    """``LEN(path)``: the number of elements of an array or entries of a map."""
+
+    path: Path | Attr
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+Value = Union[str, int, Decimal, bool, UUID, datetime]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Literal(Node):
+    """A literal value.
+
+    Parsing gives ``str``, ``int``, ``bool`` or (extended) ``Decimal``. Validation
+    against a schema turns strings into ``UUID`` or ``datetime`` where the attribute
+    needs it and keeps the original string in ``text`` so the tree prints the same.
+    """
+
+    value: Value
+    text: str | None = None
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+    # True == 1 in Python, but the literals true and 1 differ.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Literal):
+            return NotImplemented
+        return (
+            type(self.value) is type(other.value)
+            and self.value == other.value
+            and self.text == other.text
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self.value), self.value, self.text))
+
+
+Operand = Union[Path, Attr, Len, Literal]
+
+
+# --- predicates and connectives --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    """``left op right`` for every binary operator of :class:`Op`."""
+
+    left: Operand
+    op: Op
+    right: Operand
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    op_span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class In(Node):
+    """``operand [NOT] IN (v1, v2, ...)``."""
+
+    operand: Operand
+    values: tuple[Literal, ...]
+    negated: bool = False
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull(Node):
+    """``operand IS [NOT] NULL``."""
+
+    operand: Operand
+    negated: bool = False
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Truth(Node):
+    """``predicate IS [NOT] TRUE|FALSE``: turns unknown into a definite answer."""
+
+    expr: Compare | In | IsNull
+    value: bool
+    negated: bool = False
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    """``NOT expr`` (extended syntax)."""
+
+    expr: Expr
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class And(Node):
+    """Conjunction of two or more expressions; never directly nests another And."""
+
+    items: tuple[Expr, ...]
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Or(Node):
+    """Disjunction of two or more expressions (extended); never directly nests an Or."""
+
+    items: tuple[Expr, ...]
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+
+
+Predicate = Union[Compare, In, IsNull, Truth]
+Expr = Union[Compare, In, IsNull, Truth, Not, And, Or]

@@ -1,0 +1,787 @@
+"""Text to syntax tree, with Lark's LALR parser over ``grammar/where.lark``.
+
+The tree is built inside the parser's callbacks (no intermediate parse tree), and
+Lark's exceptions are turned into :class:`WhereSyntaxError` with words a user knows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
+
+from lark import Lark
+from lark.parsers.lalr_analysis import Shift
+from lark.parsers.lalr_parser import _Parser as _LarkParser
+from lark.exceptions import UnexpectedToken
+
+from .errors import WhereError, WhereSyntaxError
+from .nodes import (
+    And,
+    Compare,
+    Expr,
+    In,
+    IsNull,
+    Len,
+    Literal,
+    Node,
+    Not,
+    Op,
+    Operand,
+    Or,
+    Path,
+    Span,
+    Truth,
+)
+
+if TYPE_CHECKING:
+    from .schema import Schema
+
+__all__ = ["parse", "Limits", "STRICT_LIMITS", "grammar_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that keep hostile input from making parsing or evaluation slow.
+
+    The strict level uses the remote API's limits (:data:`STRICT_LIMITS`); the
+    extended level uses these, which a server may tighten or loosen.
+    """
+
+    #: characters in the whole expression
+    max_length: int = 131_072
+    #: nesting of NOT and parentheses
+    max_depth: int = 64
+    #: values in one IN list
+    max_in_list: int = 1_000
+    #: characters in an attribute name (the first segment of a path)
+    max_name: int = 255
+    #: characters in one key segment
+    max_key: int = 1_024
+    #: characters in a string literal
+    max_string: int = 65_536
+    #: digits in an integer literal
+    max_digits: int = 40
+
+
+#: The remote API's limits (SPEC §1). Strict strings may not hold ' " or \.
+STRICT_LIMITS = Limits(
+    max_length=4096,
+    max_depth=1,
+    max_in_list=1_000,
+    max_name=41,
+    max_key=128,
+    max_string=255,
+    max_digits=10,
+)
+
+# In the raw token a quote inside the string is written ''.
+_STRICT_FORBIDDEN = re.compile(r"''|[\"\\]")
+
+
+def grammar_text() -> str:
+    """The Lark grammar: shipped inside the wheel, or read from the source tree."""
+    shipped = resources.files("wherelang").joinpath("grammar/where.lark")
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    source = FilePath(__file__).resolve().parent.parent / "grammar" / "where.lark"
+    return source.read_text(encoding="utf-8")
+
+
+# --- the lexer -----------------------------------------------------------------
+#
+# A lexer of our own in front of Lark's LALR parser: one regular expression built
+# from the grammar's terminals, so that the grammar stays the only description of
+# syntax. Keywords are reserved: a word spelled like one is that keyword.
+
+
+class _Token:
+    """A token as Lark's parser needs it (``type``), with our positions."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+    line = 1
+    end_line = 1
+
+    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.end_pos = end_pos
+
+    @property
+    def column(self) -> int:
+        return self.start_pos + 1
+
+    @property
+    def end_column(self) -> int:
+        return self.end_pos + 1
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r})"
+
+
+class _LexError(Exception):
+    def __init__(self, pos: int) -> None:
+        self.pos = pos
+
+
+class _Lexer:
+    def __init__(self, parser: Lark) -> None:
+        word = re.compile(next(t.pattern.to_regexp() for t in parser.terminals if t.name == "PATH"))
+        self.keywords: dict[str, str] = {}
+        strings, patterns, ignore = [], [], []
+        for term in parser.terminals:
+            regexp = term.pattern.to_regexp()
+            if term.name in parser.ignore_tokens:
+                ignore.append(regexp)
+            elif term.pattern.type == "str":
+                if word.fullmatch(term.pattern.value):
+                    self.keywords[term.pattern.value.upper()] = term.name
+                else:
+                    strings.append((len(term.pattern.value), term.name, regexp))
+            else:
+                patterns.append((term.name, regexp))
+        # Longest operator first, so that !~~* is not read as !~ ~ *.
+        alternatives = [f"(?P<{name}>{rx})" for name, rx in patterns]
+        alternatives += [f"(?P<{name}>{rx})" for _, name, rx in sorted(strings, reverse=True)]
+        skip = "|".join(ignore)
+        # White space before a token is part of its match: one match a token.
+        self.master = re.compile(f"(?:{skip})*(?:{'|'.join(alternatives)})")
+        self.trailing = re.compile(f"(?:{skip})*")
+
+    def tokens(self, text: str, limits: Limits, strict: bool) -> Iterator[_Token]:
+        match = self.master.match
+        forbidden = _STRICT_FORBIDDEN.search
+        keywords = self.keywords
+        pos, end = 0, len(text)
+        lists: list[int] = []  # values so far in each open parenthesis
+        while pos < end:
+            m = match(text, pos)
+            if m is None:
+                pos = self.trailing.match(text, pos).end()
+                if pos < end:
+                    raise _LexError(pos)
+                return
+            kind = m.lastgroup
+            start = m.start(kind)  # type: ignore[arg-type]
+            stop = m.end()
+            value = text[start:stop]
+            if kind == "PATH":
+                kind = keywords.get(value.upper(), "PATH")
+                if kind == "PATH" and (len(value) > limits.max_name):
+                    _check_path(text, value, start, limits)
+            elif kind == "STRING":
+                if stop - start - 2 > limits.max_string or (
+                    strict and forbidden(value, 1, stop - start - 1)
+                ):
+                    _check_string(text, value, start, limits, strict)
+            elif kind == "INT" or kind == "DECIMAL":
+                if stop - start > limits.max_digits or (strict and value[0] == "-"):
+                    _check_number(text, value, start, limits, strict)
+            elif kind == "LPAR":
+                lists.append(1)
+            elif kind == "COMMA" and lists:
+                lists[-1] += 1
+                if lists[-1] > limits.max_in_list:
+                    raise _limit(text, f"more than {limits.max_in_list} values in IN",
+                                 Span(start, 1), "split the list")  # fmt: skip
+            elif kind == "RPAR" and lists:
+                lists.pop()
+            yield _Token(kind, value, start, stop)  # type: ignore[arg-type]
+            pos = stop
+
+
+def _limit(text: str, message: str, span: Span, hint: str) -> WhereSyntaxError:
+    return WhereSyntaxError(
+        "limit-exceeded", message, text=text, position=span.offset, length=span.length, hint=hint
+    )
+
+
+def _check_path(text: str, value: str, start: int, limits: Limits) -> None:
+    segments = _segments(value)
+    if len(segments[0]) > limits.max_name:
+        raise _limit(text, f"attribute name longer than {limits.max_name} characters",
+                     Span(start, len(segments[0])), "check the attribute name")  # fmt: skip
+    if any(len(seg) > limits.max_key for seg in segments[1:]):
+        raise _limit(text, f"key longer than {limits.max_key} characters",
+                     Span(start, len(value)), "use a shorter key")  # fmt: skip
+
+
+def _check_string(text: str, value: str, start: int, limits: Limits, strict: bool) -> None:
+    span = Span(start, len(value))
+    inner = value[1:-1].replace("''", "'")
+    if len(inner) > limits.max_string:
+        raise _limit(text, f"string longer than {limits.max_string} characters", span,
+                     "use a shorter string")  # fmt: skip
+    if strict and any(ch in inner for ch in "'\"\\"):
+        raise WhereSyntaxError(
+            "strict-string",
+            "strings in the strict syntax may not contain ' \" or \\",
+            text=text,
+            position=start,
+            length=len(value),
+            hint="the remote API rejects them; use LIKE with _ for that character",
+        )
+
+
+def _check_number(text: str, value: str, start: int, limits: Limits, strict: bool) -> None:
+    span = Span(start, len(value))
+    digits = len(value.lstrip("-").split(".")[0])
+    if digits > limits.max_digits:
+        raise _limit(text, f"number longer than {limits.max_digits} digits", span,
+                     "use a smaller number")  # fmt: skip
+    if strict and value.startswith("-"):
+        raise WhereSyntaxError(
+            "strict-negative",
+            "negative numbers are only in the extended syntax",
+            text=text,
+            position=start,
+            length=len(value),
+            hint="parse with extended=True to allow it",
+        )
+
+
+class _Stream:
+    """What Lark's parser reads tokens from."""
+
+    __slots__ = ("lexer", "text", "limits", "strict")
+
+    def __init__(self, lexer: _Lexer, text: str, limits: Limits, strict: bool) -> None:
+        self.lexer = lexer
+        self.text = text
+        self.limits = limits
+        self.strict = strict
+
+    def lex(self, state: Any) -> Iterator[_Token]:
+        return self.lexer.tokens(self.text, self.limits, self.strict)
+
+
+# --- building the tree in the parser callbacks ------------------------------------
+#
+# Lark calls one callback per grammar rule with the list of the rule's children. Rule
+# aliases in the grammar name the handlers below; the operator aliases are the
+# lower-case names of :class:`Op` members.
+
+
+def _span(first: Any, last: Any) -> Span:
+    start = first.start_pos if type(first) is _Token else first.span[0]
+    if type(last) is _Token:
+        return Span(start, last.end_pos - start)
+    end = last.span
+    return Span(start, end[0] + end[1] - start)
+
+
+def _tok_span(tok: _Token) -> Span:
+    return Span(tok.start_pos, tok.end_pos - tok.start_pos)
+
+
+_SEGMENT = re.compile(r"'((?:[^']|'')*)'|([^.']+)")
+
+
+def _segments(text: str) -> tuple[str, ...]:
+    if "'" not in text:
+        return tuple(text.split("."))
+    return tuple(
+        quoted.replace("''", "'") if bare == "" else bare
+        for quoted, bare in _SEGMENT.findall(text)
+    )
+
+
+def _flatten(kind: type[And] | type[Or], first: Any, rest: list[Any] | None) -> Expr:
+    if rest is None:
+        return first  # type: ignore[no-any-return]
+    items: list[Expr] = []
+    for child in (first, *rest):
+        if isinstance(child, kind):
+            items.extend(child.items)
+        else:
+            items.append(child)
+    return kind(tuple(items), _span(items[0], items[-1]))
+
+
+def _connective(kind: type[And] | type[Or]) -> Callable[[list[Any]], Expr]:
+    return lambda s: _flatten(kind, s[0], s[1] if len(s) > 1 else None)
+
+
+class _OpToken(NamedTuple):
+    op: Op
+    span: Span
+
+
+def _op_handler(op: Op) -> Callable[[list[Any]], _OpToken]:
+    return lambda s: _OpToken(op, _span(s[0], s[-1]))
+
+
+def _values(s: list[Any]) -> tuple[tuple[Literal, ...], _Token]:
+    return (s[1], *s[2]) if len(s) == 4 else (s[1],), s[-1]
+
+
+def _in(s: list[Any]) -> In:
+    negated = len(s) == 4
+    values, rpar = s[-1]
+    return In(s[0], values, negated, _span(s[0], rpar))
+
+
+def _truth(s: list[Any]) -> Truth:
+    return Truth(s[0], s[-1].value, len(s) == 4, _span(s[0], s[-1]))
+
+
+def _is_null(s: list[Any]) -> IsNull:
+    return IsNull(s[0], len(s) == 4, _span(s[0], s[-1]))
+
+
+# Tokens that become nodes as the parser shifts them.
+_TOKEN_NODES: dict[str, Callable[[_Token], Any]] = {
+    "PATH": lambda t: Path(_segments(t.value), Span(t.start_pos, t.end_pos - t.start_pos)),
+    "STRING": lambda t: Literal(
+        t.value[1:-1].replace("''", "'"), None, Span(t.start_pos, t.end_pos - t.start_pos)
+    ),
+    "INT": lambda t: Literal(int(t.value), None, Span(t.start_pos, t.end_pos - t.start_pos)),
+    "DECIMAL": lambda t: Literal(Decimal(t.value), None, Span(t.start_pos, t.end_pos - t.start_pos)),
+    "TRUE": lambda t: Literal(True, None, Span(t.start_pos, t.end_pos - t.start_pos)),
+    "FALSE": lambda t: Literal(False, None, Span(t.start_pos, t.end_pos - t.start_pos)),
+}
+
+_HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
+    "len": lambda s: Len(s[2], _span(s[0], s[3])),
+    "compare": lambda s: Compare(s[0], s[1].op, s[2], _span(s[0], s[2]), s[1].span),
+    "values": _values,
+    "in_": _in,
+    "not_in": _in,
+    "is_null": _is_null,
+    "is_not_null": _is_null,
+    "truth": _truth,
+    "not_": lambda s: Not(s[1], _span(s[0], s[1])),
+    "group": lambda s: s[1],
+    "and_expr": _connective(And),
+    "or_expr": _connective(Or),
+    "strict": _connective(And),
+    **{op.name.lower(): _op_handler(op) for op in Op},
+}
+
+
+def _first(s: list[Any]) -> Any:
+    return s[0]
+
+
+def _collect(s: list[Any]) -> list[Any]:
+    # x* is compiled into left-recursive helper rules: "SEP x" and "helper SEP x".
+    if isinstance(s[0], list):
+        s[0].append(s[-1])
+        return s[0]
+    return [s[-1]]
+
+
+def _callbacks(parser: Lark) -> dict[Any, Callable[[Any], Any]]:
+    callbacks: dict[Any, Callable[[Any], Any]] = dict(_TOKEN_NODES)
+    for rule in parser.rules:
+        origin = str(rule.origin.name)
+        name = rule.alias or origin.split("{")[0]
+        if name in _HANDLERS:
+            callbacks[rule] = _HANDLERS[name]
+        elif origin.startswith("__") and "_star_" in origin:
+            callbacks[rule] = _collect
+        elif len(rule.expansion) == 1:
+            callbacks[rule] = _first
+        else:
+            raise AssertionError(f"grammar rule without a handler: {rule}")
+    return callbacks
+
+
+class _Rule:
+    """A grammar rule as the parser loop needs it, hashed by identity.
+
+    Lark's own rules hash and compare through Python code on every reduction.
+    """
+
+    __slots__ = ("origin", "expansion", "lark_rule")
+
+    class _Origin:
+        __slots__ = ("name",)
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    def __init__(self, rule: Any) -> None:
+        self.origin = _Rule._Origin(str(rule.origin.name))
+        self.expansion = tuple(rule.expansion)
+        self.lark_rule = rule
+
+
+class _Table:
+    """Lark's parse table with plain-string keys and :class:`_Rule` reductions."""
+
+    def __init__(self, table: Any) -> None:
+        rules: dict[Any, _Rule] = {}
+
+        def convert(action: Any) -> tuple[Any, Any]:
+            kind, arg = action
+            if kind is Shift:
+                return kind, arg
+            if arg not in rules:
+                rules[arg] = _Rule(arg)
+            return kind, rules[arg]
+
+        self.states = {
+            state: {str(key): convert(action) for key, action in actions.items()}
+            for state, actions in table.states.items()
+        }
+        self.start_states = table.start_states
+        self.end_states = table.end_states
+        self.rules = rules
+
+
+class _Engine:
+    """Lark's LALR tables and parser loop, our lexer and callbacks."""
+
+    def __init__(self) -> None:
+        lark = Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer="basic",
+            start=["strict", "extended"],
+            keep_all_tokens=True,
+            maybe_placeholders=False,
+        )
+        self.lexer = _Lexer(lark)
+        table = _Table(lark.parser.parser.parser.parse_table)
+        self.states = table.states
+        self.end_states = table.end_states
+        callbacks = _callbacks(lark)
+        fast = {rule: callbacks[rule.lark_rule] for rule in table.rules.values()}
+        fast.update(_TOKEN_NODES)
+        self.parser = _LarkParser(table, fast)
+
+    def parse(self, text: str, start: str, limits: Limits) -> Any:
+        stream = _Stream(self.lexer, text, limits, start == "strict")
+        return self.parser.parse(stream, start)
+
+    def accepts(self, state_stack: list[Any], start: str) -> set[str]:
+        """The terminals the parser could take next, found by trying each one."""
+        accepted = set()
+        terminals = {t for state in self.states.values() for t in state if t.isupper()}
+        for terminal in terminals:
+            stack = list(state_stack)
+            while True:
+                action = self.states[stack[-1]].get(terminal)
+                if action is None:
+                    break
+                kind, arg = action
+                if kind is Shift:
+                    accepted.add(terminal)
+                    break
+                if len(arg.expansion):
+                    del stack[-len(arg.expansion) :]
+                stack.append(self.states[stack[-1]][arg.origin.name][1])
+                if terminal == "$END" and stack[-1] == self.end_states[start]:
+                    accepted.add(terminal)
+                    break
+        return accepted
+
+
+@lru_cache(maxsize=1)
+def _engine() -> _Engine:
+    return _Engine()
+
+
+# --- errors in words a user knows --------------------------------------------
+
+_OPERATOR_TERMINALS = {
+    "EQ", "NE", "LT_GT", "LT", "GT", "LE", "GE", "LIKE", "ILIKE", "TILDE_TILDE",
+    "BANG_TILDE_TILDE", "TILDE_TILDE_STAR", "BANG_TILDE_TILDE_STAR", "TILDE",
+    "TILDE_STAR", "BANG_TILDE", "BANG_TILDE_STAR", "QUESTION",
+}  # fmt: skip
+
+# Order matters: the words appear in this order in messages.
+_WORDS: dict[str, str] = {
+    "PATH": "an attribute name",
+    "LEN": "LEN(...)",
+    "STRING": "a string such as 'text'",
+    "INT": "a number",
+    "DECIMAL": "a decimal number",
+    "TRUE": "true or false",
+    "FALSE": "true or false",
+    "OPERATOR": "an operator such as = or LIKE",
+    "IN": "IN",
+    "IS": "IS",
+    "NULL": "NULL",
+    "NOT": "NOT",
+    "AND": "AND",
+    "OR": "OR",
+    "LPAR": "(",
+    "RPAR": ")",
+    "COMMA": ",",
+    "$END": "the end of the input",
+}
+
+_OPERATOR_CHARS = "=!<>~*?"
+_KNOWN_OPERATORS = {op.text for op in Op} | {"~~", "!~~", "<>", "~~*", "!~~*"}
+
+# Operators of other languages, with the spelling to use instead.
+_OPERATOR_HINTS = {
+    "==": "=", "===": "=", "=!": "!=", "!==": "!=", "=<": "<=", "=>": ">=",
+    "=~": "~", "!": "!=", "=*": "~*", "<=>": "IS NOT DISTINCT FROM is not supported; use =",
+}  # fmt: skip
+
+# Constructs only the extended syntax has: (pattern, what it is, hint).
+_EXTENDED_ONLY = [
+    (re.compile(r"\bOR\b", re.I), "OR", "the remote API only joins conditions with AND; use IN (...) for alternatives of one attribute"),
+    (re.compile(r"\bNOT\s+ILIKE\b", re.I), "NOT ILIKE", None),
+    (re.compile(r"\bNOT\b", re.I), "NOT", "negate the operator instead: != , NOT LIKE, NOT IN, !~"),
+    (re.compile(r"<>"), "<>", "write != instead"),
+    (re.compile(r"!~~\*"), "!~~*", None),
+    (re.compile(r"~~\*"), "~~*", "write ILIKE instead"),
+    (re.compile(r"-?[0-9]+\.[0-9]+"), "a decimal number", None),
+    (re.compile(r"[()]"), "parentheses", None),
+]  # fmt: skip
+
+
+def _describe(expected: Iterable[str]) -> tuple[str, ...]:
+    kinds = set()
+    for name in expected:
+        if name in _OPERATOR_TERMINALS:
+            kinds.add("OPERATOR")
+        elif name in _WORDS:
+            kinds.add(name)
+    if "OPERATOR" in kinds:
+        kinds.discard("NOT")  # NOT LIKE / NOT IN are operators here
+    return tuple(dict.fromkeys(_WORDS[k] for k in _WORDS if k in kinds))
+
+
+def _found(text: str, pos: int) -> str:
+    if pos >= len(text):
+        return "the end of the input"
+    token = re.match(r"'[^']*'?|[A-Za-z0-9_.]+|[=!<>~*?]+|\S", text[pos:])
+    found = token.group(0) if token else text[pos]
+    if len(found) > 30:
+        found = found[:27] + "..."
+    return repr(found) if found.isprintable() else repr(found)
+
+
+def _operator_run(text: str, pos: int) -> tuple[int, int] | None:
+    """The run of operator characters around ``pos``, if it is not a known operator."""
+    if pos >= len(text) or text[pos] not in _OPERATOR_CHARS:
+        return None
+    start = pos
+    while start > 0 and text[start - 1] in _OPERATOR_CHARS:
+        start -= 1
+    end = pos
+    while end < len(text) and text[end] in _OPERATOR_CHARS:
+        end += 1
+    if text[start:end] in _KNOWN_OPERATORS:
+        return None
+    return start, end
+
+
+_KEYWORD_TERMINALS = {"AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "LIKE", "ILIKE", "LEN"}
+
+
+def _before(text: str, pos: int) -> str:
+    return text[:pos].rstrip()
+
+
+def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str]) -> WhereSyntaxError:
+    """Explain a failure at ``pos``: ``token`` is what was found (None: a character no
+    token starts with), ``expected`` the terminals that would have been valid."""
+    words = _describe(expected)
+    token_type = token.type if token is not None else ""
+
+    def error(code: str, message: str, length: int = 1, hint: str | None = None,
+              show_expected: bool = True) -> WhereSyntaxError:  # fmt: skip
+        return WhereSyntaxError(
+            code,
+            message,
+            text=text,
+            position=pos,
+            length=length,
+            expected=words if show_expected else (),
+            hint=hint,
+        )
+
+    run = _operator_run(text, pos)
+    if run is not None:
+        pos = run[0]
+        spelled = text[run[0] : run[1]]
+        better = _OPERATOR_HINTS.get(spelled)
+        hint = f"use {better}" if better else "operators are = != < > <= >= LIKE NOT LIKE ILIKE ~~ !~~ ~ ~* !~ !~* ? IN NOT IN"
+        return error("unknown-operator", f"unknown operator {spelled!r}", run[1] - run[0], hint, False)
+
+    if token is None:
+        ch = text[pos]
+        if ch == "'":
+            return error(
+                "unterminated-string",
+                "unterminated string: no closing quote",
+                len(text) - pos,
+                "close the string with ' (write '' for a quote inside a string)",
+                False,
+            )
+        if ch == '"':
+            return error("unexpected-character", "strings are quoted with single quotes, not \"",
+                         1, "write 'text'")  # fmt: skip
+        two = text[pos : pos + 2]
+        if two in ("&&", "||"):
+            return error("unknown-operator", f"unknown operator {two!r}", 2,
+                         f"use {'AND' if two == '&&' else 'OR'}", False)  # fmt: skip
+        if ch.isspace():
+            return error("unexpected-character", f"unexpected white space {ch!r}", 1,
+                         "separate tokens with spaces, tabs or newlines")  # fmt: skip
+        return error("unexpected-character", f"unexpected character {ch!r}", 1)
+
+    before = _before(text, pos)
+    if token_type == "RPAR" and re.search(r"\bIN\s*\($", before, re.I):
+        return error("empty-in-list", "IN needs at least one value", 1,
+                     "write IN ('a', 'b'); an empty list is a syntax error as in SQL")  # fmt: skip
+    if token_type == "$END":
+        trailing = re.search(r"\b(AND|OR|NOT)$", before, re.I)
+        if trailing:
+            pos = trailing.start()
+            word = trailing.group(1).upper()
+            return error(f"trailing-{word.lower()}", f"{word} at the end needs a condition after it",
+                         len(word), f"remove the trailing {word} or add a condition")  # fmt: skip
+        if not text.strip():
+            return error("empty", "the expression is empty", 1, "write a condition such as Slug = 'x'")
+        return error("unexpected-end", "unexpected end of the input")
+    if token_type in ("AND", "OR") and re.search(r"\b(AND|OR)$", before, re.I):
+        return error("missing-condition", f"{token_type} follows {before[-3:].strip().upper()} with no condition between",
+                     len(token.value), "remove one of them or add a condition")  # fmt: skip
+    if token_type == "NULL":
+        return error("null-comparison", "NULL is not a value to compare with",
+                     len(token.value), "use IS NULL or IS NOT NULL", False)  # fmt: skip
+    if "AND" in expected and token_type in {"PATH", "LEN", "STRING", "INT", "DECIMAL", "TRUE",
+                                             "FALSE", "NOT", "LPAR"}:  # fmt: skip
+        return error("missing-and", "missing AND between conditions", 1,
+                     "join conditions with AND")  # fmt: skip
+    if token_type in _KEYWORD_TERMINALS and "PATH" in expected:
+        return error("reserved-word", f"{token.value} is a keyword, not an attribute name",
+                     len(token.value), "keywords cannot name attributes")  # fmt: skip
+    return error("unexpected-token", f"unexpected {_found(text, pos)}", max(1, len(token.value)))
+
+
+def _extended_only(text: str, pos: int) -> WhereSyntaxError:
+    for pattern, what, hint in _EXTENDED_ONLY:
+        for match in pattern.finditer(text, max(0, pos - 12), min(len(text), pos + 12)):
+            if match.start() <= pos <= match.end():
+                return WhereSyntaxError(
+                    "extended-syntax",
+                    f"{what} is only in the extended syntax",
+                    text=text,
+                    position=match.start(),
+                    length=match.end() - match.start(),
+                    hint=hint or "parse with extended=True to allow it",
+                )
+    return WhereSyntaxError(
+        "extended-syntax",
+        "this is only valid in the extended syntax",
+        text=text,
+        position=pos,
+        hint="parse with extended=True to allow it",
+    )
+
+
+# --- limits -------------------------------------------------------------------
+#
+# The lexer checks each token against the limits; nesting is checked on the tree.
+
+
+def _check_depth(expr: Expr, text: str, limits: Limits) -> None:
+    stack: list[tuple[Expr, int]] = [(expr, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend((item, depth + 1) for item in node.items)
+        elif isinstance(node, Not):
+            stack.append((node.expr, depth + 1))
+        else:
+            continue
+        if depth > limits.max_depth:
+            raise _limit(text, f"nesting deeper than {limits.max_depth} levels", node.span,
+                         "simplify the expression")  # fmt: skip
+
+
+# --- entry point ---------------------------------------------------------------
+
+
+def _attempt(text: str, start: str, limits: Limits) -> Expr | WhereSyntaxError:
+    engine = _engine()
+    try:
+        return engine.parse(text, start, limits)  # type: ignore[no-any-return]
+    except WhereSyntaxError as exc:
+        return exc
+    except _LexError as exc:
+        return _syntax_error(text, exc.pos, None, set())
+    except UnexpectedToken as exc:
+        token = exc.token
+        if token.type == "$END":
+            token = _Token("$END", "", len(text), len(text))
+        expected = engine.accepts(exc.state.state_stack, start)
+        return _syntax_error(text, token.start_pos, token, expected)
+
+
+def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
+    if not isinstance(text, str):
+        raise WhereSyntaxError("not-text", f"expected a string, got {type(text).__name__}")
+    if len(text) > limits.max_length:
+        raise WhereSyntaxError(
+            "limit-exceeded",
+            f"expression longer than {limits.max_length} characters",
+            text=text[: limits.max_length + 1],
+            position=limits.max_length,
+            hint="shorten the expression" + ("" if extended else " (the remote API's limit)"),
+        )
+    result = _attempt(text, "extended" if extended else "strict", limits)
+    if isinstance(result, WhereSyntaxError):
+        if not extended and result.code not in _NOT_EXTENDED_CODES:
+            if not isinstance(_attempt(text, "extended", Limits()), WhereSyntaxError):
+                raise _extended_only(text, result.position or 0)
+        raise result
+    if extended:
+        _check_depth(result, text, limits)
+    return result
+
+
+# Failures that the extended syntax cannot cure, or that have a better message.
+_NOT_EXTENDED_CODES = {
+    "unterminated-string", "unknown-operator", "unexpected-character", "limit-exceeded",
+    "strict-string", "strict-negative",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str, extended: bool, limits: Limits) -> Expr:
+    return _parse_text(text, extended, limits)
+
+
+def parse(
+    text: str,
+    *,
+    extended: bool = False,
+    schema: Schema | None = None,
+    limits: Limits | None = None,
+    cache: bool = True,
+) -> Expr:
+    """Parse a where expression into a syntax tree.
+
+    ``extended`` selects the extended syntax (OR, NOT, parentheses, ...). With a
+    ``schema`` the tree is validated and typed (paths resolved, literals converted).
+    Repeated texts are served from an LRU cache unless ``cache=False``.
+
+    >>> from wherelang import parse
+    >>> parse("Slug = 'a' AND LEN(ApprovedBy) > 0")
+    And(items=(Compare(left=Path(segments=('Slug',)), op=Op.EQ, right=Literal(value='a', text=None)), Compare(left=Len(path=Path(segments=('ApprovedBy',))), op=Op.GT, right=Literal(value=0, text=None))))
+    """
+    if limits is None:
+        limits = Limits() if extended else STRICT_LIMITS
+    if cache and isinstance(text, str) and len(text) <= 8192:
+        expr = _parse_cached(text, extended, limits)
+    else:
+        expr = _parse_text(text, extended, limits)
+    if schema is not None:
+        from .validate import validate
+
+        return validate(expr, schema, text=text)
+    return expr
