@@ -45,7 +45,7 @@ class Type:
             return f"array of {self.items}"
         if self.kind is Kind.MAP:
             return f"map of {self.keys or 'string'} to {self.values}"
-        return self.kind.value
+        return str(self.kind.value)
 
     @classmethod
     def of(cls, spec: str | Mapping[str, Any] | Type) -> Type:
@@ -146,6 +146,12 @@ class Schema:
     resolver: Callable[[str], Schema | None] | None = field(
         default=None, compare=False, repr=False
     )
+    #: longest map key a path may name (the remote API allows 128); None: no limit
+    max_key: int | None = None
+    description: str = ""
+    _paths: dict[tuple[str, ...], Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __init__(
         self,
@@ -155,6 +161,8 @@ class Schema:
         *,
         id: str | None = None,
         resolver: Callable[[str], Schema | None] | None = None,
+        max_key: int | None = None,
+        description: str = "",
     ) -> None:
         attrs = attributes.values() if isinstance(attributes, Mapping) else attributes
         rels = relations.values() if isinstance(relations, Mapping) else relations
@@ -163,6 +171,10 @@ class Schema:
         object.__setattr__(self, "relations", {r.field: r for r in rels})
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "resolver", resolver)
+        object.__setattr__(self, "max_key", max_key)
+        object.__setattr__(self, "description", description)
+        # Resolved paths, filled by wherelang.validate: the same paths recur in every query.
+        object.__setattr__(self, "_paths", {})
 
     def __hash__(self) -> int:
         return hash((self.name, tuple(self.attributes.items()), tuple(self.relations.items())))
