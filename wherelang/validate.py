@@ -408,6 +408,8 @@ class _Checker:
                 raise self.mismatch(lit, type, against)
             return lit
         if kind is Kind.UUID:
+            if isinstance(value, UUID):  # already typed
+                return lit
             if not isinstance(value, str):
                 raise self.mismatch(lit, type, against)
             uuid = parse_uuid(value)
@@ -420,6 +422,8 @@ class _Checker:
                 )
             return Literal(uuid, value, lit.span)
         if kind is Kind.TIME:
+            if isinstance(value, datetime):
+                return lit
             if not isinstance(value, str):
                 raise self.mismatch(lit, type, against)
             time = parse_time(value)
