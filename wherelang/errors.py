@@ -110,7 +110,7 @@ class WhereError(ValueError):
         head = f"{self.message}"
         if self.parameter:
             head = f"{self.parameter}: {head}"
-        if self.position is not None:
+        if self.line is not None:
             head += f" (line {self.line}, column {self.column})"
         lines = [head]
         caret = self.caret()
