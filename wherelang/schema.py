@@ -111,6 +111,9 @@ class Attribute:
     searchable: bool = False
     always: bool = False
     description: str = ""
+    #: the Python attribute that holds the value when it differs from ``name`` (a
+    #: pydantic field whose alias is the name users type)
+    python_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,3 +210,196 @@ class Schema:
     @property
     def includable(self) -> tuple[str, ...]:
         return tuple(r.via for r in self.relations.values() if r.includable)
+
+    @classmethod
+    def from_model(
+        cls,
+        model: type[Any],
+        *,
+        name: str | None = None,
+        filterable: Iterable[str] | None = None,
+        exclude: Iterable[str] = (),
+        searchable: Iterable[str] | None = None,
+        always: Iterable[str] = (),
+        id: str | None = None,
+        relations: Iterable[Relation] = (),
+        resolver: Callable[[str], Schema | None] | None = None,
+        max_key: int | None = None,
+    ) -> Schema:
+        """A schema derived from a pydantic v2 model.
+
+        Attribute names are the names users type: a field's alias (``alias=``,
+        ``serialization_alias=`` or the model's ``alias_generator``) when it has one,
+        else the field name. Options name attributes either way.
+
+        - ``str``, ``int``, ``float``/``Decimal``, ``bool``, ``UUID``, ``datetime``/``date``
+          map to their kinds; ``Optional[X]`` is X, nullable; ``Literal['a', 'b']`` and
+          string ``Enum`` classes are strings with those allowed values.
+        - ``list[X]`` (also ``tuple[X, ...]``, ``set[X]``) is an array of X;
+          ``dict[str, V]`` a map of V (``dict[UUID, V]``: UUID keys).
+        - A nested model, ``Any`` and a bare ``dict`` are json: only ``IS [NOT] NULL``
+          applies. (Filtering inside a nested model would need its own schema; declare
+          the related entity through ``relations`` and ``resolver`` instead.)
+
+        ``filterable``: only these attributes may appear in ``where`` (default all);
+        ``exclude``: leave these out of the schema; ``searchable``: the attributes
+        ``contains`` matches (default: the filterable string and map attributes);
+        ``always`` and ``id``: returned whatever ``select`` says.
+
+        >>> from pydantic import BaseModel, ConfigDict
+        >>> from pydantic.alias_generators import to_camel
+        >>> class Job(BaseModel):
+        ...     model_config = ConfigDict(alias_generator=to_camel)
+        ...     job_id: str
+        ...     labels: dict[str, str] = {}
+        ...     retries: int | None = None
+        >>> s = Schema.from_model(Job, id="job_id")
+        >>> [f"{a.name}: {a.type}" for a in s.attributes.values()]
+        ['jobId: string', 'labels: map of string to string', 'retries: int']
+        >>> s.attributes["retries"].nullable, s.attributes["jobId"].python_name, s.always
+        (True, 'job_id', ('jobId',))
+        """
+        from pydantic import BaseModel
+
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(f"expected a pydantic model class, got {model!r}")
+        fields = model.model_fields
+        aliases = {
+            field_name: info.serialization_alias or info.alias or field_name
+            for field_name, info in fields.items()
+        }
+
+        def names(option: Iterable[str] | None, what: str) -> set[str] | None:
+            if option is None:
+                return None
+            wanted = set([option] if isinstance(option, str) else option)
+            out = {aliases.get(n, n) for n in wanted}
+            unknown = out - set(aliases.values())
+            if unknown:
+                raise ValueError(
+                    f"{what}: {model.__name__} has no field {', '.join(sorted(unknown))}"
+                )
+            return out
+
+        excluded = names(exclude, "exclude") or set()
+        allowed = names(filterable, "filterable")
+        search = names(searchable, "searchable")
+        returned = names(always, "always") or set()
+        id_name = aliases.get(id, id) if id is not None else None
+        if id_name is not None:
+            returned.add(id_name)
+        attributes = []
+        for field_name, info in fields.items():
+            attr_name = aliases[field_name]
+            if attr_name in excluded:
+                continue
+            try:
+                attr_type, nullable = _type_of(info.annotation)
+            except TypeError as exc:
+                raise TypeError(
+                    f"{model.__name__}.{field_name}: {exc}; exclude it or change its type"
+                ) from None
+            usable = allowed is None or attr_name in allowed
+            if search is None:
+                is_searchable = usable and attr_type.kind in (Kind.STRING, Kind.MAP)
+            else:
+                is_searchable = attr_name in search
+            attributes.append(
+                Attribute(
+                    attr_name,
+                    attr_type,
+                    nullable=nullable or not info.is_required() and info.default is None,
+                    filterable=usable,
+                    searchable=is_searchable,
+                    always=attr_name in returned,
+                    description=info.description or "",
+                    python_name=field_name if field_name != attr_name else None,
+                )
+            )
+        return cls(
+            name or model.__name__,
+            attributes,
+            relations,
+            id=id_name,
+            resolver=resolver,
+            max_key=max_key,
+            description=(model.__doc__ or "").strip(),
+        )
+
+
+_SCALARS: dict[Any, Kind] = {}
+
+
+def _scalars() -> dict[Any, Kind]:
+    if not _SCALARS:
+        import datetime as dt
+        import uuid
+        from decimal import Decimal
+
+        _SCALARS.update({
+            str: Kind.STRING, bool: Kind.BOOL, int: Kind.INT, float: Kind.FLOAT,
+            Decimal: Kind.FLOAT, uuid.UUID: Kind.UUID, dt.datetime: Kind.TIME,
+            dt.date: Kind.TIME,
+        })  # fmt: skip
+    return _SCALARS
+
+
+def _type_of(annotation: Any) -> tuple[Type, bool]:
+    """The type of a pydantic field's annotation, and whether it may be None."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _type_of(args[0])
+    if origin is typing.Union or origin is types.UnionType:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return _type_of(rest[0])[0], True
+        raise TypeError(f"a union of {', '.join(map(_show, rest))} has no single type")
+    if annotation is Any or annotation is object:
+        return JSON, False
+    if origin is typing.Literal:
+        if all(isinstance(a, str) for a in args):
+            return Type(Kind.STRING, enum=tuple(args)), False
+        raise TypeError("only Literal of strings is supported")
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        values = [m.value for m in annotation]
+        if all(isinstance(v, str) for v in values):
+            return Type(Kind.STRING, enum=tuple(values)), False
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return INT, False
+        raise TypeError(f"enum {annotation.__name__} mixes value types")
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return JSON, False
+    import collections.abc as abc
+
+    if origin in (list, tuple, set, frozenset, abc.Sequence, abc.Set, abc.Iterable):
+        items = [a for a in args if a is not Ellipsis]
+        if origin is tuple and len(set(items)) > 1:
+            raise TypeError("a tuple of mixed types is not an array")
+        return Type(Kind.ARRAY, items=_type_of(items[0])[0] if items else JSON), False
+    if origin in (dict, abc.Mapping, abc.MutableMapping):
+        key, value = args if args else (str, Any)
+        key_type = _type_of(key)[0]
+        if key_type.kind not in (Kind.STRING, Kind.UUID):
+            raise TypeError("map keys must be str or UUID")
+        keys = key_type if key_type.kind is Kind.UUID else None
+        return Type(Kind.MAP, values=_type_of(value)[0], keys=keys), False
+    if annotation in (dict, list):
+        return (JSON if annotation is dict else Type(Kind.ARRAY, items=JSON)), False
+    for base, kind in _scalars().items():
+        if annotation is base:
+            return Type(kind), False
+    if isinstance(annotation, type):
+        for base, kind in _scalars().items():  # subclasses such as a str-based NewType
+            if issubclass(annotation, base):
+                return Type(kind), False
+    raise TypeError(f"{_show(annotation)} has no where type")
+
+
+def _show(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or repr(annotation)
