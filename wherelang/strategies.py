@@ -301,3 +301,232 @@ def where_texts(extended: bool = False) -> st.SearchStrategy[str]:
         return writer.text()
 
     return write().filter(lambda t: len(t) <= limit)
+
+
+# --- well-typed expressions for a schema -------------------------------------------
+#
+# Appended by the schemas area: trees in the parser's shape (Path, raw literals) that
+# validate against a given schema, for property tests of evaluation and SQL.
+
+from .nodes import Family  # noqa: E402
+from .schema import Kind, Schema, Type  # noqa: E402
+from .validate import IN_KINDS, LEN_KINDS, OPERATORS  # noqa: E402
+
+__all__ += ["expressions_for"]
+
+_INT = Type(Kind.INT)
+
+
+def expressions_for(
+    schema: Schema, extended: bool = False, *, hops: int = 1
+) -> st.SearchStrategy[Expr]:
+    """Syntax trees that validate against ``schema``, in the shape the parser builds.
+
+    Every filterable attribute can appear (map keys, relation hops up to ``hops``
+    deep), each with operators its type takes and literals valid for it: enum
+    values, UUIDs in any letter case, times in every accepted form, patterns that
+    compile. ``parse(str(e), schema=schema)`` equals ``validate(e, schema)``.
+
+    >>> from hypothesis import given, settings
+    >>> from wherelang import confighub, parse
+    >>> from wherelang.validate import validate
+    >>> unit = confighub.schema("Unit")
+    >>> @settings(max_examples=20)
+    ... @given(expressions_for(unit))
+    ... def test_typed(expr):
+    ...     assert parse(expr.to_where(), schema=unit) == validate(expr, unit)
+    >>> test_typed()
+    """
+    targets = _targets(schema, extended, hops)
+    if not targets:
+        raise ValueError(f"{schema.name} has no filterable attribute to generate conditions on")
+    # Strategies per target are built on first use: a catalog entity with its relations
+    # has hundreds of targets.
+    built: dict[int, st.SearchStrategy[Expr]] = {}
+
+    @st.composite
+    def comparison(draw: st.DrawFn) -> Expr:
+        index = draw(st.integers(0, len(targets) - 1))
+        if index not in built:
+            built[index] = _typed_predicates(targets[index], targets, extended)
+        return draw(built[index])
+
+    predicate = st.one_of(
+        comparison(), st.builds(Truth, comparison(), st.booleans(), st.booleans())
+    )
+    limit = _limits(extended).max_length
+    if not extended:
+        tree = predicate | st.lists(predicate, min_size=2, max_size=6).map(
+            lambda items: And(tuple(items))
+        )
+    else:
+
+        def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+            many = st.lists(children, min_size=2, max_size=4)
+            return st.one_of(
+                children.map(lambda e: Not(e)),
+                many.map(lambda items: _flat(And, items)),
+                many.map(lambda items: _flat(Or, items)),
+            )
+
+        tree = st.recursive(predicate, extend, max_leaves=10)
+    return tree.filter(lambda e: len(e.to_where()) <= limit)
+
+
+class _Target:
+    """A path to something filterable, as a strategy of its segments, and its type."""
+
+    def __init__(self, path: st.SearchStrategy[tuple[str, ...]], type: Type, attribute: Type) -> None:
+        self.path = path.map(lambda segments: Path(segments))
+        self.type = type  # of the value the path yields
+        self.attribute = attribute  # of the attribute reached (the map for a key)
+
+
+def _targets(schema: Schema, extended: bool, hops: int, prefix: tuple[str, ...] = ()) -> list[_Target]:
+    limits = _limits(extended)
+    out: list[_Target] = []
+    for attribute in schema.attributes.values():
+        name = attribute.name
+        if not attribute.filterable or (not prefix and name.upper() in _KEYWORDS):
+            continue
+        if len(name) > limits.max_name:
+            continue
+        out.append(_Target(st.just((*prefix, name)), attribute.type, attribute.type))
+        if attribute.type.kind is Kind.MAP and attribute.type.values is not None:
+            keys = _map_keys(attribute.type, extended, schema.max_key)
+            segments = keys.map(_with_key((*prefix, name)))
+            out.append(_Target(segments, attribute.type.values, attribute.type))
+    if hops > 0:
+        for relation in schema.relations.values():
+            related = schema.related(relation.field)
+            if relation.many or related is None or relation.field in schema.attributes:
+                continue
+            if not prefix and relation.field.upper() in _KEYWORDS:
+                continue
+            out.extend(_targets(related, extended, hops - 1, (*prefix, relation.field)))
+    return out
+
+
+def _with_key(path: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    return lambda key: (*path, key)
+
+
+def _map_keys(type: Type, extended: bool, max_key: int | None) -> st.SearchStrategy[str]:
+    if type.keys is not None and type.keys.kind is Kind.UUID:
+        return _uuid_texts()
+    longest = min(_limits(extended).max_key, max_key or 1_024, 60)
+    keys = st.sampled_from([k for k in _COMMON_KEYS if len(k) <= longest]) | st.from_regex(
+        r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,30}[A-Za-z0-9])?", fullmatch=True
+    ) | st.text(max_size=min(longest, 20))  # fmt: skip
+    return keys.filter(lambda k: len(k) <= longest)
+
+
+def _uuid_texts() -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda u, upper: str(u).upper() if upper else str(u), st.uuids(), st.booleans()
+    )
+
+
+_OFFSETS = ["", "Z", "+00:00", "+02:00", "-05:30", "+14:00", "-11:45"]
+
+
+def _time_texts() -> st.SearchStrategy[str]:
+    from datetime import datetime
+
+    moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2037, 12, 31))
+
+    def write(moment: datetime, form: int, digits: int, offset: str) -> str:
+        if form == 0:
+            return moment.date().isoformat()
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if form == 2:
+            text += "." + f"{moment.microsecond:06d}"[: max(1, digits)]
+        return text + offset
+
+    return st.builds(write, moments, st.integers(0, 2), st.integers(1, 6), st.sampled_from(_OFFSETS))
+
+
+def _strings(extended: bool) -> st.SearchStrategy[str]:
+    limits = _limits(extended)
+    if extended:
+        return st.text(max_size=40)
+    return st.text(st.characters(exclude_characters="'\"\\"), max_size=min(40, limits.max_string))
+
+
+def _typed_literals(type: Type, extended: bool) -> st.SearchStrategy[Literal]:
+    """Literals as the parser gives them (str, int, bool, Decimal) valid for ``type``."""
+    limits = _limits(extended)
+    kind = type.kind
+    values: st.SearchStrategy[object]
+    if kind is Kind.STRING:
+        values = st.sampled_from(type.enum) if type.enum else _strings(extended)
+    elif kind is Kind.INT or kind is Kind.FLOAT:
+        low = -(10**12) if extended else 0
+        values = st.integers(low, min(10**12, 10**limits.max_digits - 1))
+        if kind is Kind.FLOAT and extended:
+            # three places, so that the text is a decimal: 2.000, not 2
+            values = values | st.integers(-(10**9), 10**9).map(lambda n: Decimal(n).scaleb(-3))
+    elif kind is Kind.BOOL:
+        values = st.booleans()
+    elif kind is Kind.UUID:
+        values = _uuid_texts()
+    elif kind is Kind.TIME:
+        values = _time_texts()
+    else:  # json elements: compared as written
+        values = _strings(extended) | st.integers(0, 1000) | st.booleans()
+    return values.map(lambda v: Literal(v))  # type: ignore[arg-type]
+
+
+# RE2 pieces without backslashes (the strict syntax has none in strings).
+_REGEX_PIECES = ["^", "$", ".", ".*", "[a-z]", "[0-9]+", "app-", "(a|b)", "x?", "[^/]", "(?i)k", "v{1,3}"]
+_LIKE_PIECES = ["%", "_", "a", "app-", "%-prod", "K", "é"]
+
+
+def _patterns(op: Op, extended: bool) -> st.SearchStrategy[Literal]:
+    pieces = _REGEX_PIECES if op.family is Family.REGEX else _LIKE_PIECES
+    parts = st.lists(st.sampled_from(pieces) | st.from_regex(r"[A-Za-z0-9 -]{1,5}", fullmatch=True), max_size=4)
+    text = parts.map("".join)
+    if extended and op.family is Family.LIKE:
+        text = text | st.builds(lambda t, e: t + e, text, st.sampled_from(["\\%", "\\_", "\\\\"]))
+    return text.map(lambda v: Literal(v))
+
+
+def _typed_predicates(target: _Target, targets: list[_Target], extended: bool) -> st.SearchStrategy[Expr]:
+    type = target.type
+    ops = [op for op in Op if (extended or op.strict) and op.family in OPERATORS[type.kind]]
+    options: list[st.SearchStrategy[Expr]] = [st.builds(IsNull, target.path, st.booleans())]
+    literal = _typed_literals(type, extended)
+    peers = [t for t in targets if _comparable(type, t.type)]
+    for op in ops:
+        if op.family in (Family.EQUALITY, Family.ORDER):
+            options.append(st.builds(Compare, target.path, st.just(op), literal))
+            options.append(st.builds(Compare, literal, st.just(op), target.path))
+            if peers:
+                other = st.sampled_from(peers).flatmap(lambda t: t.path)
+                options.append(st.builds(Compare, target.path, st.just(op), other))
+        elif op.family is Family.HAS:
+            if type.kind is Kind.MAP:
+                element = _map_keys(type, extended, None).map(lambda k: Literal(k))
+            else:
+                assert type.items is not None
+                element = _typed_literals(type.items, extended)
+            options.append(st.builds(Compare, target.path, st.just(op), element))
+        else:
+            options.append(st.builds(Compare, target.path, st.just(op), _patterns(op, extended)))
+    if type.kind in IN_KINDS:
+        values = st.lists(literal, min_size=1, max_size=4).map(tuple)
+        options.append(st.builds(In, target.path, values, st.booleans()))
+    if type.kind in LEN_KINDS:
+        length = target.path.map(lambda p: Len(p))
+        counts = _typed_literals(_INT, extended)
+        order = [op for op in Op if op.family in (Family.EQUALITY, Family.ORDER)]
+        options.append(st.builds(Compare, length, st.sampled_from(order), counts))
+        options.append(st.builds(In, length, st.lists(counts, min_size=1, max_size=3).map(tuple), st.booleans()))
+    return st.one_of(*options)
+
+
+def _comparable(a: Type, b: Type) -> bool:
+    numbers = (Kind.INT, Kind.FLOAT)
+    if a.kind in numbers and b.kind in numbers:
+        return True
+    return a.kind is b.kind and a.kind not in (Kind.JSON, Kind.ARRAY, Kind.MAP)
