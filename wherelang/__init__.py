@@ -32,9 +32,13 @@ from .nodes import (
 )
 from .parser import STRICT_LIMITS, Limits, parse
 from .text import decode_query, encode_query
+from .builder import attr
+from .query import ListQuery
 
 __all__ = [
     "parse",
+    "attr",
+    "ListQuery",
     "Limits",
     "STRICT_LIMITS",
     "decode_query",

@@ -129,6 +129,22 @@ class Node:
     def __str__(self) -> str:
         return self.to_where()
 
+    # Joining expressions in code (wherelang.builder): a & b, a | b, ~a.
+    def __and__(self, other: object) -> Expr:
+        from .builder import and_
+
+        return and_(self, other) if isinstance(other, Node) else NotImplemented
+
+    def __or__(self, other: object) -> Expr:
+        from .builder import or_
+
+        return or_(self, other) if isinstance(other, Node) else NotImplemented
+
+    def __invert__(self) -> Not:
+        from .builder import not_
+
+        return not_(self)
+
 
 # --- operands ---------------------------------------------------------------
 

@@ -1,0 +1,628 @@
+"""List queries: the five parameters of a list endpoint, handled as one object.
+
+A list endpoint takes ``where``, ``filter`` (a saved Filter's UUID), ``contains``,
+``select`` and ``include`` together (SPEC §4). :class:`ListQuery` parses and checks all
+of them against one entity schema, prints them back as a canonical query string, and
+runs them in memory (:meth:`ListQuery.apply`) or as one SQL statement
+(:meth:`ListQuery.to_sql`).
+
+>>> from wherelang import ListQuery, confighub
+>>> q = ListQuery.from_params(
+...     "where=Labels.tier+%3D+%27backend%27&contains=cart&select=DisplayName",
+...     entity=confighub.schema("Unit"))
+>>> q.where.to_where(), q.contains, q.select
+("Labels.tier = 'backend'", 'cart', ('DisplayName',))
+>>> q.to_query_string()
+'where=Labels.tier%20%3D%20%27backend%27&contains=cart&select=DisplayName'
+>>> ListQuery.from_params(q.to_query_string(), entity=q.entity) == q
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
+
+from .errors import WhereError, WhereValidationError
+from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Node, Not, Or, Truth
+from .parser import Limits, parse
+from .schema import Kind, Relation, Schema
+from .text import decode_query, encode_query
+
+__all__ = [
+    "ListQuery",
+    "FilterStore",
+    "Resolver",
+    "MemoryStore",
+    "PARAMETERS",
+]
+
+#: The parameters of a list endpoint, in the order query strings print them.
+PARAMETERS = ("where", "filter", "contains", "select", "include")
+
+#: Longest ``contains`` text accepted (the remote API's string literal limit is 255).
+MAX_CONTAINS = 1024
+
+
+@runtime_checkable
+class FilterStore(Protocol):
+    """Where saved Filter entities come from (a database table, an API, a dict)."""
+
+    def get_filter(self, filter_id: UUID) -> Mapping[str, Any] | None:
+        """The Filter with this ID (fields ``From``, ``FromSpaceID``, ``Where``), or None."""
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    """Finds a related entity for ``include``: ``resolver("Space", space_id)``."""
+
+    def __call__(self, entity: str, id: Any) -> Mapping[str, Any] | None: ...
+
+
+def _id_key(value: Any) -> Any:
+    # UUIDs are case-insensitive: key them by their canonical form.
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            return value
+    return value
+
+
+class MemoryStore:
+    """Entities held in memory by type and ID: a :class:`FilterStore` and a
+    :class:`Resolver` at once.
+
+    >>> store = MemoryStore({"Space": [{"SpaceID": "2ec6898e-1d06-42fa-9381-c011e042b77f",
+    ...                                 "Slug": "prod"}]})
+    >>> store("Space", "2EC6898E-1D06-42FA-9381-C011E042B77F")["Slug"]
+    'prod'
+    """
+
+    def __init__(
+        self,
+        entities: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+        *,
+        ids: Mapping[str, str] | None = None,
+    ) -> None:
+        self._ids = dict(ids or {})
+        self._by_type: dict[str, dict[Any, Mapping[str, Any]]] = {}
+        for entity, items in (entities or {}).items():
+            self.add(entity, items)
+
+    def id_attribute(self, entity: str) -> str:
+        """The attribute holding an entity's ID: from ``ids``, the catalog, or ``<Entity>ID``."""
+        if entity in self._ids:
+            return self._ids[entity]
+        from . import confighub
+
+        if entity in confighub.names():
+            found = confighub.schema(entity).id
+            if found:
+                return found
+        return f"{entity}ID"
+
+    def add(self, entity: str, items: Iterable[Mapping[str, Any]]) -> None:
+        """Add entities of one type; an entity with the same ID replaces the old one."""
+        key = self.id_attribute(entity)
+        table = self._by_type.setdefault(entity, {})
+        for item in items:
+            table[_id_key(item.get(key))] = item
+
+    def get(self, entity: str, id: Any) -> Mapping[str, Any] | None:
+        """The entity of type ``entity`` with this ID, or None."""
+        if id is None:
+            return None
+        return self._by_type.get(entity, {}).get(_id_key(id))
+
+    __call__ = get
+
+    def get_filter(self, filter_id: UUID) -> Mapping[str, Any] | None:
+        return self.get("Filter", filter_id)
+
+    def entities(self, entity: str) -> list[Mapping[str, Any]]:
+        """All entities of one type, in the order they were added."""
+        return list(self._by_type.get(entity, {}).values())
+
+
+# --- pydantic field types -------------------------------------------------------------
+#
+# Schemas and syntax trees are plain classes: pydantic takes them as they are.
+
+
+def _as_schema(value: Any) -> Schema:
+    if isinstance(value, Schema):
+        return value
+    if isinstance(value, str):
+        from . import confighub
+
+        return confighub.schema(value)
+    raise TypeError(f"entity must be a Schema or a ConfigHub entity name, not {value!r}")
+
+
+def _as_names(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(value.split(","))
+    return tuple(value)
+
+
+if TYPE_CHECKING:
+    _SchemaField = Schema
+    _WhereField = Optional[Expr]
+else:
+    _SchemaField = Annotated[Any, PlainValidator(_as_schema), PlainSerializer(lambda s: s.name)]
+    _WhereField = Annotated[
+        Any,
+        PlainValidator(lambda v: v),
+        PlainSerializer(lambda e: None if e is None else e.to_where()),
+    ]
+
+
+class ListQuery(BaseModel):
+    """``where``, ``filter``, ``contains``, ``select`` and ``include`` for one entity type.
+
+    Build one from request parameters with :meth:`from_params` (every value checked,
+    errors name their parameter), or directly: ``ListQuery(entity="Unit", where="Slug =
+    'x'", select=["DisplayName"])`` checks the same way.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    #: the schema of the entities listed
+    entity: _SchemaField
+    where: _WhereField = None
+    filter: Optional[UUID] = None
+    contains: Optional[str] = None
+    #: attributes asked for; None returns whole entities
+    select: Optional[tuple[str, ...]] = None
+    #: relation attributes to expand (``SpaceID`` gives ``Space``)
+    include: tuple[str, ...] = ()
+    #: whether ``where`` (and saved filters) may use the extended syntax
+    extended: bool = False
+
+    def __init__(self, **data: Any) -> None:
+        # Checked here first, so that a bad value raises its WhereError itself rather
+        # than inside pydantic's ValidationError.
+        super().__init__(**_prepare(data))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check(cls, data: Any) -> Any:
+        return _prepare(data) if isinstance(data, Mapping) else data
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.to_params().items())
+        return f"ListQuery({self.entity.name}{', ' if params else ''}{params})"
+
+    __str__ = __repr__
+
+    # --- parameters -----------------------------------------------------------------
+
+    @classmethod
+    def from_params(
+        cls,
+        params: str | Mapping[str, str | Sequence[str]],
+        *,
+        entity: Schema | str,
+        extended: bool = False,
+        limits: Limits | None = None,
+        ignore_unknown: bool = False,
+    ) -> ListQuery:
+        """Parse and check the list parameters of a request.
+
+        ``params`` is a query string (percent-encoded, ``+`` for a space accepted) or a
+        mapping of decoded values, as web frameworks give them. Empty values count as
+        absent. Other parameters are an error unless ``ignore_unknown``. A bad value
+        raises a :class:`~wherelang.errors.WhereError` whose ``parameter`` names it.
+
+        >>> from wherelang import WhereError
+        >>> try:
+        ...     ListQuery.from_params({"select": "Slug,DisplayNme"}, entity="Unit")
+        ... except WhereError as err:
+        ...     print(err.parameter, err.code, err.position, err.hint)
+        select unknown-attribute 5 did you mean 'DisplayName'?
+        """
+        schema = _as_schema(entity)
+        values = _collect(params, ignore_unknown)
+        fields: dict[str, Any] = {"entity": schema, "extended": extended}
+        if "where" in values:
+            fields["where"] = _parse_where(values["where"], schema, extended, limits)
+        if "filter" in values:
+            fields["filter"] = _parse_filter_id(values["filter"])
+        if "contains" in values:
+            fields["contains"] = _check_contains(values["contains"])
+        if "select" in values:
+            fields["select"] = _check_select(_split(values["select"]), schema)
+        if "include" in values:
+            fields["include"] = _check_include(_split(values["include"]), schema)
+        return cls(**fields)
+
+    def to_params(self, *, encoded: bool = False) -> dict[str, str]:
+        """The parameters in canonical form and in the order of :data:`PARAMETERS`;
+        absent ones are left out. Values are text for an HTTP client to encode, or
+        percent-encoded with ``encoded=True``.
+
+        >>> ListQuery(entity="Unit", where="Slug = 'a b'", include=["SpaceID"]).to_params()
+        {'where': "Slug = 'a b'", 'include': 'SpaceID'}
+        """
+        out: dict[str, str] = {}
+        if self.where is not None:
+            out["where"] = self.where.to_where()
+        if self.filter is not None:
+            out["filter"] = str(self.filter)
+        if self.contains is not None:
+            out["contains"] = self.contains
+        if self.select is not None:
+            out["select"] = ",".join(self.select)
+        if self.include:
+            out["include"] = ",".join(self.include)
+        if encoded:
+            return {k: encode_query(v) for k, v in out.items()}
+        return out
+
+    def to_query_string(self) -> str:
+        """``where=...&filter=...``: canonical and percent-encoded (a space is ``%20``)."""
+        return "&".join(f"{k}={v}" for k, v in self.to_params(encoded=True).items())
+
+    # --- what the query needs -----------------------------------------------------------
+
+    def filter_where(
+        self, filters: FilterStore | None = None, *, space_id: UUID | str | None = None
+    ) -> Expr | None:
+        """The saved filter's ``Where``, typed, after checking it fits this request.
+
+        Its ``From`` must name this entity type; for entities that live in a space, a
+        ``FromSpaceID`` must equal ``space_id``, the space of the request.
+        """
+        if self.filter is None:
+            return None
+        if filters is None:
+            raise _filter_error(
+                "filter-unsupported",
+                "this endpoint does not resolve saved filters",
+                self.filter,
+                "leave out the filter parameter",
+            )
+        saved = filters.get_filter(self.filter)
+        if saved is None:
+            raise _filter_error(
+                "unknown-filter", f"no filter with ID {self.filter}", self.filter, None
+            )
+        source = saved.get("From")
+        if source != self.entity.name:
+            raise _filter_error(
+                "filter-entity-mismatch",
+                f"filter {self.filter} selects {source or 'nothing'}, not {self.entity.name}",
+                self.filter,
+                f"use a filter whose From is {self.entity.name}",
+            )
+        from_space = saved.get("FromSpaceID")
+        if from_space is not None and _space_resident(self.entity):
+            if space_id is None or _id_key(from_space) != _id_key(space_id):
+                where = "across spaces" if space_id is None else f"in space {space_id}"
+                raise _filter_error(
+                    "filter-space-mismatch",
+                    f"filter {self.filter} applies to space {from_space}; "
+                    f"this request lists {where}",
+                    self.filter,
+                    f"list the {self.entity.name}s of space {from_space}",
+                )
+        text = saved.get("Where") or ""
+        if not str(text).strip():
+            return None
+        try:
+            return parse(str(text), schema=self.entity, extended=self.extended)
+        except WhereError as err:
+            err.message = f"the Where of filter {self.filter} is invalid: {err.message}"
+            raise err.with_parameter("filter") from None
+
+    def condition(
+        self, filters: FilterStore | None = None, *, space_id: UUID | str | None = None
+    ) -> Expr | None:
+        """``where`` AND the saved filter's ``Where`` (``contains`` is separate: it is no
+        where expression, since it searches map keys and values)."""
+        saved = self.filter_where(filters, space_id=space_id)
+        parts = [e for e in (self.where, saved) if e is not None]
+        if not parts:
+            return None
+        from .builder import and_
+
+        return and_(*parts)
+
+    def returned(self, condition: Expr | None = None) -> tuple[str, ...] | None:
+        """The attributes each result carries, in the schema's order; None: all of them.
+
+        With ``select``: those, plus the ID, parent IDs and ``Slug``, plus every
+        attribute that ``where`` (or ``condition``) and ``contains`` use.
+
+        >>> q = ListQuery(entity="Unit", where="LEN(ApprovedBy) > 0", select=["DisplayName"])
+        >>> q.returned()
+        ('ApprovedBy', 'DisplayName', 'OrganizationID', 'Slug', 'SpaceID', 'UnitID')
+        """
+        if self.select is None:
+            return None
+        wanted = set(self.select) | set(self.entity.always)
+        used = self.where if condition is None else condition
+        if used is not None:
+            wanted |= used_attributes(used, self.entity)
+        if self.contains is not None:
+            wanted |= set(self.entity.searchable)
+        return tuple(name for name in self.entity.attributes if name in wanted)
+
+    def relations(self) -> tuple[Relation, ...]:
+        """The relations ``include`` expands, in the order asked."""
+        by_via = {r.via: r for r in self.entity.relations.values()}
+        return tuple(by_via[name] for name in self.include)
+
+
+def used_attributes(expr: Expr, schema: Schema) -> set[str]:
+    """The attributes of ``schema``'s entity that a typed expression reads: a path
+    through a relation reads the relation's ID attribute (``Space.Labels.x``: ``SpaceID``)."""
+    found: set[str] = set()
+    stack: list[Node] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend(node.items)
+        elif isinstance(node, (Not, Truth)):
+            stack.append(node.expr)
+        elif isinstance(node, Compare):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, (In, IsNull)):
+            stack.append(node.operand)
+        elif isinstance(node, Len):
+            stack.append(node.path)
+        elif isinstance(node, Attr):
+            if node.hops:
+                relation = schema.relation(node.hops[0])
+                if relation is not None and relation.via in schema.attributes:
+                    found.add(relation.via)
+            else:
+                found.add(node.name)
+    return found
+
+
+# --- checking each parameter ----------------------------------------------------------
+
+
+def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and convert the fields of a :class:`ListQuery` (idempotent)."""
+    out = dict(data)
+    schema = _as_schema(out.get("entity"))
+    out["entity"] = schema
+    extended = bool(out.get("extended", False))
+    where = out.get("where")
+    if isinstance(where, str):
+        out["where"] = _parse_where(where, schema, extended, None) if where.strip() else None
+    elif where is not None:
+        out["where"] = _typed_where(where, schema, extended)
+    if isinstance(out.get("filter"), str):
+        out["filter"] = _parse_filter_id(out["filter"])
+    if out.get("contains") is not None:
+        out["contains"] = _check_contains(out["contains"]) or None
+    select = _as_names(out.get("select"))
+    out["select"] = None if select is None else _check_select(select, schema)
+    include = _as_names(out.get("include")) or ()
+    out["include"] = _check_include(include, schema)
+    return out
+
+
+def _collect(
+    params: str | Mapping[str, str | Sequence[str]], ignore_unknown: bool
+) -> dict[str, str]:
+    pairs: list[tuple[str, str, int]] = []  # name, value, offset of the pair
+    if isinstance(params, str):
+        offset = 0
+        text = params[1:] if params.startswith("?") else params
+        base = len(params) - len(text)
+        for part in text.split("&"):
+            if part:
+                name, _, value = part.partition("=")
+                try:
+                    decoded_name = decode_query(name)
+                    decoded = decode_query(value)
+                except WhereError as err:
+                    if err.position is not None:
+                        err.position += base + offset + (len(name) + 1 if value else 0)
+                    err.text = params
+                    raise err.with_parameter(name) from None
+                pairs.append((decoded_name, decoded, base + offset))
+            offset += len(part) + 1
+    else:
+        for name, given in params.items():
+            for item in [given] if isinstance(given, str) else list(given):
+                if not isinstance(item, str):
+                    raise WhereValidationError(
+                        "bad-parameter",
+                        f"the value of {name} must be text, not {type(item).__name__}",
+                        parameter=str(name),
+                    )
+                pairs.append((str(name), item, 0))
+    out: dict[str, str] = {}
+    for name, value, offset in pairs:
+        if name not in PARAMETERS:
+            if ignore_unknown:
+                continue
+            close = difflib.get_close_matches(name, PARAMETERS, n=1, cutoff=0.6)
+            raise WhereValidationError(
+                "unknown-parameter",
+                f"unknown parameter {name!r}",
+                text=params if isinstance(params, str) else None,
+                position=offset if isinstance(params, str) else None,
+                length=len(name),
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else "the parameters are " + ", ".join(PARAMETERS),
+                parameter=name,
+            )
+        if name in out:
+            raise WhereValidationError(
+                "duplicate-parameter",
+                f"{name} is given more than once",
+                hint=f"join the conditions into one {name}"
+                + (" with AND" if name == "where" else ""),
+                parameter=name,
+            )
+        out[name] = value
+    # An empty value counts as absent (blank too, except for contains: spaces are text).
+    return {k: v for k, v in out.items() if v.strip() or (k == "contains" and v)}
+
+
+def _parse_where(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Expr:
+    try:
+        return parse(text, schema=schema, extended=extended, limits=limits)
+    except WhereError as err:
+        raise err.with_parameter("where") from None
+
+
+def _typed_where(expr: Any, schema: Schema, extended: bool) -> Expr:
+    if not isinstance(expr, Node):
+        raise TypeError(f"where must be text or an expression, not {type(expr).__name__}")
+    # Parsing the printed text types the tree and applies the syntax level's rules.
+    return _parse_where(expr.to_where(), schema, extended, None)
+
+
+def _parse_filter_id(text: str) -> UUID:
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise WhereValidationError(
+            "bad-filter-id",
+            f"{text!r} is not a filter ID",
+            text=text,
+            position=0,
+            length=len(text),
+            hint="filter takes the UUID of a saved Filter, "
+            "such as '7c61626f-ddbe-41af-93f6-b69f4ab6d308'",
+            parameter="filter",
+        ) from None
+
+
+def _check_contains(text: str) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"contains must be text, not {type(text).__name__}")
+    bad = next((i for i, ch in enumerate(text) if ch == "\x00"), None)
+    if bad is not None:
+        raise WhereValidationError(
+            "bad-contains",
+            "contains cannot hold a NUL character",
+            text=text,
+            position=bad,
+            parameter="contains",
+        )
+    if len(text) > MAX_CONTAINS:
+        raise WhereValidationError(
+            "limit-exceeded",
+            f"contains is longer than {MAX_CONTAINS} characters",
+            text=text,
+            position=MAX_CONTAINS,
+            hint="search for a shorter text",
+            parameter="contains",
+        )
+    return text
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split(","))
+
+
+def _names(
+    names: tuple[str, ...], parameter: str
+) -> Iterator[tuple[str, int, str]]:
+    """Each name stripped, with its offset in the comma-joined text."""
+    text = ",".join(names)
+    offset = 0
+    for raw in names:
+        name = raw.strip()
+        start = offset + (len(raw) - len(raw.lstrip()))
+        if not name:
+            raise WhereValidationError(
+                "empty-name",
+                f"{parameter} has an empty name",
+                text=text,
+                position=offset,
+                hint="separate attribute names with single commas",
+                parameter=parameter,
+            )
+        yield name, start, text
+        offset += len(raw) + 1
+
+
+def _check_select(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
+    out: list[str] = []
+    for name, start, text in _names(names, "select"):
+        if name not in schema.attributes:
+            close = _close(name, list(schema.attributes))
+            raise WhereValidationError(
+                "unknown-attribute",
+                f"unknown attribute {name!r} of {schema.name}",
+                text=text,
+                position=start,
+                length=len(name),
+                hint=f"did you mean {close!r}?" if close else None,
+                parameter="select",
+            )
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _check_include(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
+    includable = schema.includable
+    out: list[str] = []
+    for name, start, text in _names(names, "include"):
+        if name not in includable:
+            close = _close(name, list(includable))
+            known = name in schema.attributes or any(
+                r.via == name for r in schema.relations.values()
+            )
+            field = schema.relations.get(name)
+            if field is not None and field.includable:
+                hint = f"name the ID attribute: {field.via}"
+            elif close:
+                hint = f"did you mean {close!r}?"
+            else:
+                hint = "includable: " + (", ".join(includable) or "nothing")
+            raise WhereValidationError(
+                "not-includable" if known else "unknown-attribute",
+                f"{schema.name} cannot include {name}"
+                if known
+                else f"unknown attribute {name!r} of {schema.name}",
+                text=text,
+                position=start,
+                length=len(name),
+                hint=hint,
+                parameter="include",
+            )
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _close(name: str, candidates: list[str]) -> str | None:
+    lowered = {c.lower(): c for c in candidates}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _filter_error(code: str, message: str, filter_id: UUID, hint: str | None) -> WhereError:
+    text = str(filter_id)
+    return WhereValidationError(
+        code, message, text=text, position=0, length=len(text), hint=hint, parameter="filter"
+    )
+
+
+def _space_resident(schema: Schema) -> bool:
+    """Whether entities of this type live in a space (and are not spaces themselves)."""
+    space = schema.attributes.get("SpaceID")
+    return space is not None and schema.id != "SpaceID" and space.type.kind is Kind.UUID
