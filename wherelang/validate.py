@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Union
 from uuid import UUID
 
 import re2
@@ -372,7 +372,7 @@ class _Checker:
 
     # literals
 
-    def convert(self, lit: Literal, type: Type, against: str) -> Literal:
+    def convert(self, lit: Literal, type: Type, against: _Against) -> Literal:
         """``lit`` as a value of ``type``; ``against`` names what it is compared with."""
         value = lit.value
         kind = type.kind
@@ -382,7 +382,7 @@ class _Checker:
             if type.enum is not None and value not in type.enum:
                 raise self.error(
                     "bad-literal",
-                    f"{value!r} is not one of the values of {against}",
+                    f"{value!r} is not one of the values of {_label(against)}",
                     lit.span,
                     "allowed values: " + ", ".join(type.enum),
                     tuple(repr(v) for v in type.enum),
@@ -394,7 +394,7 @@ class _Checker:
             if isinstance(value, Decimal):
                 raise self.error(
                     "bad-literal",
-                    f"{against} is an integer; {format(value, 'f')} is not",
+                    f"{_label(against)} is an integer; {format(value, 'f')} is not",
                     lit.span,
                     "write a whole number",
                 )
@@ -416,7 +416,7 @@ class _Checker:
             if uuid is None:
                 raise self.error(
                     "bad-literal",
-                    f"{against} is a UUID; {value!r} is not one",
+                    f"{_label(against)} is a UUID; {value!r} is not one",
                     lit.span,
                     "write a UUID such as '7c61626f-ddbe-41af-93f6-b69f4ab6d308'",
                 )
@@ -430,7 +430,7 @@ class _Checker:
             if time is None:
                 raise self.error(
                     "bad-literal",
-                    f"{against} is a time; {value!r} is not one",
+                    f"{_label(against)} is a time; {value!r} is not one",
                     lit.span,
                     "write a time such as '2025-01-07' or '2025-02-18T23:16:34Z'",
                 )
@@ -438,10 +438,10 @@ class _Checker:
         # json elements of an array: compared as written
         return lit
 
-    def mismatch(self, lit: Literal, type: Type, against: str) -> WhereValidationError:
+    def mismatch(self, lit: Literal, type: Type, against: _Against) -> WhereValidationError:
         return self.error(
             "type-mismatch",
-            f"{against} is {_a(type)}; {lit.to_where()} is {_a(_literal_type(lit))}",
+            f"{_label(against)} is {_a(type)}; {lit.to_where()} is {_a(_literal_type(lit))}",
             lit.span,
             _literal_hint(type),
         )
@@ -465,11 +465,11 @@ class _Checker:
             subject = right
             assert not isinstance(subject, Literal)
             self.allow(op, subject, node)
-            left = self.convert(left, _type(subject), _label(subject))
+            left = self.convert(left, _type(subject), subject)
         else:
             self.allow(op, left, node)
             if isinstance(right, Literal):
-                right = self.convert(right, _type(left), _label(left))
+                right = self.convert(right, _type(left), left)
             else:
                 self.compatible(left, right)
         return Compare(left, op, right, node.span, node.op_span)
@@ -547,24 +547,23 @@ class _Checker:
         """The right side of ``?``: an element of the array, a key of the map."""
         assert isinstance(left, Attr)
         type = left.type
-        label = _label(left)
         if type.kind is Kind.MAP:
             if not isinstance(lit.value, str):
                 raise self.error(
                     "bad-literal",
-                    f"{label} ? takes a key, which is a string; {lit.to_where()} is not",
+                    f"{_label(left)} ? takes a key, which is a string; {lit.to_where()} is not",
                     lit.span,
-                    f"write {label} ? '{lit.to_where()}'",
+                    f"write {_label(left)} ? '{lit.to_where()}'",
                 )
             keys = type.keys
             if keys is not None and keys.kind is Kind.UUID and parse_uuid(lit.value) is None:
                 raise self.error(
-                    "bad-literal", f"the keys of {label} are UUIDs; {lit.value!r} is not one", lit.span
+                    "bad-literal", f"the keys of {_label(left)} are UUIDs; {lit.value!r} is not one", lit.span
                 )
             return lit
         assert type.items is not None
         try:
-            return self.convert(lit, type.items, f"an element of {label}")
+            return self.convert(lit, type.items, ("an element of ", left))
         except WhereValidationError as exc:
             exc.code = "bad-literal"
             raise
@@ -589,8 +588,7 @@ class _Checker:
                 _HINTS.get((type.kind, "IN")),
                 allowed_operators(type),
             )
-        label = _label(operand)
-        values = tuple(self.convert(v, type, label) for v in node.values)
+        values = tuple(self.convert(v, type, operand) for v in node.values)
         return In(operand, values, node.negated, node.span)
 
     def is_null(self, node: IsNull) -> IsNull:
@@ -664,7 +662,15 @@ def _type(node: Attr | Len) -> Type:
     return INT_TYPE if isinstance(node, Len) else node.type
 
 
-def _label(node: Attr | Len) -> str:
+# What a literal is compared with, named only when an error needs it.
+_Against = Union[str, Attr, Len, tuple[str, Union[Attr, Len]]]
+
+
+def _label(node: _Against) -> str:
+    if isinstance(node, str):
+        return node
+    if isinstance(node, tuple):
+        return node[0] + node[1].to_where()
     return node.to_where()
 
 
