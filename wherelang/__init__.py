@@ -30,6 +30,7 @@ from .nodes import (
     Span,
     Truth,
 )
+from .evaluate import Predicate, compile, filter
 from .parser import STRICT_LIMITS, Limits, parse
 from .text import decode_query, encode_query
 from .builder import attr
@@ -37,6 +38,9 @@ from .query import ListQuery
 
 __all__ = [
     "parse",
+    "compile",
+    "filter",
+    "Predicate",
     "attr",
     "ListQuery",
     "Limits",

@@ -1,0 +1,1155 @@
+"""In-memory evaluation: a checked where expression becomes a fast Python predicate.
+
+The answers are PostgreSQL's (SPEC §3), to the last NULL: three-valued logic, code-point
+string order, anchored LIKE with backslash escapes, ILIKE through PostgreSQL's per-character
+``lower()``, unanchored RE2 regular expressions, times as instants, UUIDs in any letter
+case. ``tests/test_eval_postgres.py`` holds the evaluator to a real PostgreSQL.
+
+A typed tree is compiled once into the source of one Python function. Only names this
+module chooses and fixed templates become source text; every value (attribute names, map
+keys, literals, patterns) is bound as a constant, so no user text can become code. The
+function does no dispatch on node types per entity.
+
+>>> import wherelang
+>>> from wherelang.schema import Schema, Attribute, Type
+>>> s = Schema("Unit", [Attribute("Slug", Type.of("string")),
+...                     Attribute("Labels", Type.of({"type": "map", "values": "string"}))])
+>>> p = wherelang.compile("Labels.tier != 'db' AND Slug LIKE 'app-%'", schema=s)
+>>> p({"Slug": "app-1", "Labels": {"tier": "web"}}), p({"Slug": "app-2", "Labels": {}})
+(True, False)
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from typing import Any, TypeVar
+from uuid import UUID
+
+import re2
+
+from .errors import WhereEvaluationError
+from .nodes import (
+    And,
+    Attr,
+    Compare,
+    Expr,
+    Family,
+    In,
+    IsNull,
+    Len,
+    Literal,
+    Node,
+    Not,
+    Op,
+    Operand,
+    Or,
+    Path,
+    Truth,
+)
+from .schema import Kind, Schema, Type
+
+__all__ = ["compile", "filter", "Predicate", "Resolver", "pg_lower", "parse_entity_time"]
+
+T = TypeVar("T")
+
+#: ``resolver(entity, relation_field) -> related entity or None``: how a path such as
+#: ``Space.Labels.env`` finds the Space of an entity that does not carry it.
+Resolver = Callable[[Any, str], Any]
+
+_UTC = timezone.utc
+
+
+# --- values as PostgreSQL sees them ---------------------------------------------------
+
+# PostgreSQL's lower() maps each character on its own (towlower). Python's str.lower()
+# differs only for U+0130 (full mapping 'i̇') and capital sigma (final-sigma rule).
+_LOWER_FIXES = {0x130: "i", 0x3A3: "σ"}
+
+
+def pg_lower(text: str) -> str:
+    """Lower-case ``text`` as PostgreSQL's ``lower()`` does in a UTF-8 database.
+
+    One character at a time with its simple lowercase mapping: the length never changes,
+    'ΟΔΟΣ' ends in 'σ' (no final-sigma rule), 'İ' becomes 'i', and 'ß' stays.
+
+    >>> pg_lower("İSTANBUL ΟΔΟΣ Straße")
+    'istanbul οδοσ straße'
+    """
+    if text.isascii():
+        return text.lower()
+    return text.translate(_LOWER_FIXES).lower()
+
+
+class _NaN(float):
+    """float8's NaN as PostgreSQL orders it: equal to itself, above every number."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, float) and other != other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __le__(self, other: object) -> bool:
+        return self.__eq__(other)
+
+    def __gt__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 0x7FF8
+
+
+_NAN = _NaN("nan")
+
+# Entity times as PostgreSQL's timestamptz input reads ISO-8601 (hours up to 24:00,
+# second 60 rolls over, offsets up to ±15:59:59, fractions rounded to microseconds).
+_TIME_TEXT = re.compile(
+    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?)?"
+    r"\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?\s*"
+)
+
+
+def parse_entity_time(text: str) -> datetime | None:
+    """An ISO-8601 time as an entity holds it, as PostgreSQL's ``timestamptz`` reads it.
+
+    No offset means UTC. None when PostgreSQL would reject it.
+
+    >>> parse_entity_time("2025-02-18 23:16:34.1234565+05:30").isoformat()
+    '2025-02-18T17:46:34.123456+00:00'
+    >>> parse_entity_time("2025-01-01T23:59:60Z").isoformat()
+    '2025-01-02T00:00:00+00:00'
+    >>> parse_entity_time("2025-02-30") is None
+    True
+    """
+    m = _TIME_TEXT.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, oh, om, os_ = m.groups()
+    h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
+    if h > 24 or mi > 59 or s > 60 or (h == 24 and (mi or s or (fraction or "").strip("0"))):
+        return None
+    offset = 0
+    if sign:
+        offset = int(oh) * 3600 + int(om or 0) * 60 + int(os_ or 0)
+        if int(oh) > 15 or int(om or 0) > 59 or int(os_ or 0) > 59:
+            return None
+        if sign == "-":
+            offset = -offset
+    try:
+        base = datetime(int(year), int(month), int(day), tzinfo=_UTC)
+    except ValueError:
+        return None
+    micro = round(float("0." + fraction) * 1_000_000) if fraction else 0
+    try:
+        return base + timedelta(hours=h, minutes=mi, seconds=s - offset, microseconds=micro)
+    except OverflowError:
+        return None
+
+
+_fromisoformat = datetime.fromisoformat
+_MAX_OFFSET = timedelta(hours=16)
+_SHORT_FRACTION = re.compile(r"\d{1,6}(?!\d)")
+
+
+def _iso_time(text: str) -> datetime | None:
+    """:func:`parse_entity_time`, fast for the shape JSON APIs write
+    (``2025-02-18T23:16:34[.123456](Z|+01:00)``)."""
+    if (
+        len(text) >= 19
+        and text[10] in "T "
+        and text[13] == ":"
+        and text[16] == ":"
+        and (len(text) == 19 or text[19] != "." or _SHORT_FRACTION.match(text, 20) is not None)
+    ):
+        try:
+            value = _fromisoformat(text)
+        except ValueError:
+            return parse_entity_time(text)
+        offset = value.utcoffset()
+        if offset is None:
+            return value.replace(tzinfo=_UTC)
+        if -_MAX_OFFSET < offset < _MAX_OFFSET and not offset.microseconds:
+            return value
+    return parse_entity_time(text)
+
+
+_UUID_TEXT = re.compile(r"(\{)?[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}(?(1)\})")
+
+
+def _uuid_text(text: str) -> str | None:
+    """A UUID string in any form PostgreSQL's uuid input takes, canonical lower case."""
+    lowered = text.lower()
+    if _UUID_TEXT.fullmatch(lowered) is None:
+        return None
+    digits = lowered.strip("{}").replace("-", "")
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+# --- normalizers: an entity's value as the canonical Python value of its kind ---------
+#
+# Each takes (value, label) and returns the canonical value, or None for NULL. A value of
+# the wrong type is NULL, or raises _Wrong under strict evaluation.
+
+
+class _Wrong(Exception):
+    """An entity value that does not fit its declared type (strict evaluation)."""
+
+    def __init__(self, label: Attr, value: object, kind: str) -> None:
+        super().__init__(label, value, kind)
+        self.label = label
+        self.value = value
+        self.kind = kind
+
+
+_CACHE_LIMIT = 1 << 16
+# Parsed entity UUID strings, shared by all predicates: the same IDs recur.
+_uuid_cache: dict[str, str] = {}
+
+
+def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+class _Normalizers:
+    """The normalizer of each kind, lenient (wrong type = NULL) or strict (raise)."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+
+    def wrong(self, value: object, label: Attr, kind: str) -> Any:
+        """NULL for a value of the wrong type (strict: raise)."""
+        if self.strict:
+            raise _Wrong(label, value, kind)
+        return None
+
+    def string(self, v: object, label: Attr) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, Enum):
+            v = v.value
+        if isinstance(v, str):
+            return str.__str__(v)
+        return self.wrong(v, label, "a string")
+
+    def integer(self, v: object, label: Attr) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, Enum):
+            v = v.value
+        if isinstance(v, bool):
+            return self.wrong(v, label, "an integer")
+        if isinstance(v, int):
+            return int(v)
+        if isinstance(v, (float, Decimal)) and v == v and v not in (float("inf"), float("-inf")):
+            if v == int(v):
+                return int(v)
+        return self.wrong(v, label, "an integer")
+
+    def number(self, v: object, label: Attr) -> Any:
+        if v is None:
+            return None
+        if isinstance(v, Enum):
+            v = v.value
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            f = float(v)
+            return _NAN if f != f else f
+        return self.wrong(v, label, "a number")
+
+    def boolean(self, v: object, label: Attr) -> Any:
+        if v is None or v is True or v is False:
+            return v
+        return self.wrong(v, label, "a boolean")
+
+    def uuid(self, v: object, label: Attr) -> Any:
+        if v is None:
+            return None
+        if type(v) is str:
+            found = _uuid_cache.get(v)
+            if found is None:
+                found = _uuid_text(v)
+                if found is None:
+                    return self.wrong(v, label, "a UUID")
+                _remember(_uuid_cache, v, found)
+            return found
+        if isinstance(v, UUID):
+            return str(v)
+        if isinstance(v, str):
+            return self.uuid(str.__str__(v), label)
+        return self.wrong(v, label, "a UUID")
+
+    def time(self, v: object, label: Attr) -> Any:
+        if v is None:
+            return None
+        if type(v) is str:
+            found = _iso_time(v)
+            if found is None:
+                return self.wrong(v, label, "an ISO-8601 time")
+            return found
+        if isinstance(v, datetime):
+            return v if v.tzinfo is not None else v.replace(tzinfo=_UTC)
+        if isinstance(v, date):
+            return datetime(v.year, v.month, v.day, tzinfo=_UTC)
+        return self.wrong(v, label, "a time")
+
+    def array(self, v: object, label: Attr) -> Any:
+        if v is None or type(v) is list:
+            return v
+        if isinstance(v, (list, tuple, set, frozenset)):
+            return list(v)
+        return self.wrong(v, label, "an array")
+
+    def mapping(self, v: object, label: Attr) -> Any:
+        if v is None or type(v) is dict:
+            return v
+        if isinstance(v, Mapping):
+            return v
+        return self.wrong(v, label, "a map")
+
+    def json(self, v: object, label: Attr) -> object:
+        return v
+
+    def for_kind(self, kind: Kind) -> Callable[[object, Attr], Any]:
+        table: dict[Kind, Callable[[object, Attr], Any]] = {
+            Kind.STRING: self.string,
+            Kind.INT: self.integer,
+            Kind.FLOAT: self.number,
+            Kind.BOOL: self.boolean,
+            Kind.UUID: self.uuid,
+            Kind.TIME: self.time,
+            Kind.JSON: self.json,
+            Kind.ARRAY: self.array,
+            Kind.MAP: self.mapping,
+        }
+        return table[kind]
+
+    def map_value(self, m: object, key: str, label: Attr) -> object:
+        """The value under ``key`` of a map (None: absent, or the map is NULL)."""
+        found = self.mapping(m, label)
+        return None if found is None else found.get(key)
+
+    def length(self, v: object, label: Attr) -> Any:
+        """LEN: the size of an array or map; a missing one has 0."""
+        if v is None:
+            return 0
+        if isinstance(v, (list, tuple, set, frozenset, Mapping)):
+            return len(v)
+        return self.wrong(v, label, "an array or map")
+
+
+_LENIENT = _Normalizers(False)
+_STRICT = _Normalizers(True)
+
+
+# --- entities: dicts, pydantic models, dataclasses, plain objects ----------------------
+
+
+def _none(name: str) -> None:
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _field_names(cls: type) -> Mapping[str, str]:
+    """Attribute names users type (pydantic aliases) -> Python attribute names."""
+    names: dict[str, str] = {}
+    model_fields = getattr(cls, "model_fields", None)
+    if isinstance(model_fields, Mapping):
+        for field_name, info in model_fields.items():
+            for alias in (
+                getattr(info, "serialization_alias", None),
+                getattr(info, "validation_alias", None),
+                getattr(info, "alias", None),
+            ):
+                if isinstance(alias, str) and alias != field_name:
+                    names.setdefault(alias, field_name)
+    elif is_dataclass(cls):
+        for f in fields(cls):
+            names[f.name] = f.name
+    return names
+
+
+def _getter(entity: object) -> Callable[[str], Any]:
+    """``name -> value`` for any kind of entity; None for an absent attribute."""
+    if isinstance(entity, Mapping):
+        get: Callable[[str], Any] = entity.get
+        return get
+    if entity is None or isinstance(entity, (str, bytes, int, float, list, tuple)):
+        return _none
+    names = _field_names(type(entity))  # type: ignore[arg-type]
+
+    def get_attribute(name: str) -> Any:
+        return getattr(entity, names.get(name, name), None)
+
+    return get_attribute
+
+
+def _is_entity(value: object) -> bool:
+    return value is not None and not isinstance(
+        value, (str, bytes, int, float, Decimal, list, tuple, set, frozenset, UUID, datetime)
+    )
+
+
+def _prepare(entity: object, self_key: str | None) -> tuple[Any, Any, Callable[[str], Any]]:
+    """(the entity, the extended response around it or None, its getter)."""
+    if self_key is not None:
+        get = _getter(entity)
+        inner = get(self_key)
+        if _is_entity(inner):
+            return inner, entity, _getter(inner)
+        return entity, None, get
+    return entity, None, _getter(entity)
+
+
+def _hop_getter(resolver: Resolver | None) -> Callable[[Any, Any, tuple[str, ...]], Any]:
+    def related(entity: Any, wrapper: Any, hops: tuple[str, ...]) -> Callable[[str], Any]:
+        """The getter of the entity reached through ``hops`` (all-NULL if not found)."""
+        current = entity
+        for i, hop in enumerate(hops):
+            found = _getter(current)(hop)
+            if found is None and i == 0 and wrapper is not None:
+                found = _getter(wrapper)(hop)
+            if found is None and resolver is not None:
+                found = resolver(current, hop)
+            if not _is_entity(found):
+                return _none
+            current = found
+        return _getter(current)
+
+    return related
+
+
+# --- matchers for LIKE and regular expressions ------------------------------------------
+
+_ANY = object()  # '_' in a LIKE pattern
+
+
+def _like_parts(pattern: str) -> list[list[object]]:
+    """The pattern split at unescaped '%': lists of characters and _ANY."""
+    parts: list[list[object]] = [[]]
+    chars = iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "")
+            if ch == "":
+                raise ValueError("LIKE pattern ends with an escape character")
+            parts[-1].append(ch)
+        elif ch == "%":
+            parts.append([])
+        elif ch == "_":
+            parts[-1].append(_ANY)
+        else:
+            parts[-1].append(ch)
+    return parts
+
+
+def _like_matcher(pattern: str) -> Callable[[str], bool]:
+    """A function telling whether a string matches the LIKE ``pattern`` (anchored)."""
+    parts = _like_parts(pattern)
+    if any(_ANY in part for part in parts):
+        pieces = []
+        for i, part in enumerate(parts):
+            if i:
+                pieces.append(".*")
+            pieces.extend("." if c is _ANY else re2.escape(str(c)) for c in part)
+        return _regex_matcher("".join(pieces), anchored=True)
+    texts = ["".join(str(c) for c in part) for part in parts]
+    if len(texts) == 1:
+        whole = texts[0]
+        return whole.__eq__
+    prefix, middles, suffix = texts[0], [t for t in texts[1:-1] if t], texts[-1]
+    least = len(prefix) + len(suffix) + sum(len(t) for t in middles)
+    if not middles:
+        if not suffix:
+            return lambda s: s.startswith(prefix)
+        if not prefix:
+            return lambda s: s.endswith(suffix)
+        return lambda s: len(s) >= least and s.startswith(prefix) and s.endswith(suffix)
+    if not prefix and not suffix and len(middles) == 1:
+        middle = middles[0]
+        return lambda s: middle in s
+
+    def match(s: str) -> bool:
+        # Greedy leftmost search for each middle part is exact for patterns of '%' only.
+        if len(s) < least or not s.startswith(prefix) or not s.endswith(suffix):
+            return False
+        pos, end = len(prefix), len(s) - len(suffix)
+        for part in middles:
+            found = s.find(part, pos, end)
+            if found < 0:
+                return False
+            pos = found + len(part)
+        return True
+
+    return match
+
+
+def _regex_options(case_sensitive: bool) -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False
+    options.dot_nl = True  # PostgreSQL's '.' matches a newline
+    options.never_capture = True
+    options.case_sensitive = case_sensitive
+    return options
+
+
+def _regex_matcher(
+    pattern: str, *, anchored: bool = False, case_sensitive: bool = True
+) -> Callable[[str], bool]:
+    """An RE2 search (or, anchored, full match) as a ``str -> bool`` function."""
+    options = _regex_options(case_sensitive)
+    low = getattr(re2, "_re2", None)
+    if low is not None and hasattr(low, "Set"):
+        anchor = low.RE2.Anchor.ANCHOR_BOTH if anchored else low.RE2.Anchor.UNANCHORED
+        regex_set = low.Set(anchor, options)
+        if regex_set.Add(pattern.encode("utf-8")) != 0 or not regex_set.Compile():
+            raise ValueError(f"invalid regular expression {pattern!r}")
+        set_match = regex_set.Match
+
+        def matches(s: str) -> bool:
+            try:
+                return bool(set_match(s.encode("utf-8")))
+            except UnicodeEncodeError:  # lone surrogates: PostgreSQL cannot hold them
+                return False
+
+        return matches
+    compiled = re2.compile(pattern, options)  # pragma: no cover - older google-re2
+    find = compiled.fullmatch if anchored else compiled.search  # pragma: no cover
+    return lambda s: find(s) is not None  # pragma: no cover
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9 _\-/:,=@#%&'\"<>!;`~]*")
+
+
+@lru_cache(maxsize=1024)
+def _search(pattern: str, case_sensitive: bool) -> Callable[[str], bool]:
+    if case_sensitive and _PLAIN.fullmatch(pattern):
+        return lambda s: pattern in s  # a literal substring
+    return _regex_matcher(pattern, case_sensitive=case_sensitive)
+
+
+@lru_cache(maxsize=1024)
+def _like(pattern: str, fold: bool) -> Callable[[str], bool]:
+    if not fold:
+        return _like_matcher(pattern)
+    match = _like_matcher(pg_lower(pattern))
+    return lambda s: match(pg_lower(s))
+
+
+# --- the operator table -------------------------------------------------------------------
+#
+# Each entry turns the names of two evaluated, non-NULL operands (and the constant right
+# side, when the right side is a literal) into a Python expression. ``gen.const`` binds a
+# value as a constant and returns its name.
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    code: str  # the Python expression giving the operand's value
+    nullable: bool
+    node: Operand
+    value: Any = None  # the constant for a literal
+
+
+_Template = Callable[["_Generator", str, str, _Side, _Side], str]
+
+
+def _like_template(fold: bool, negate: bool) -> _Template:
+    def emit(gen: _Generator, a: str, b: str, left: _Side, right: _Side) -> str:
+        m = gen.const(_like(right.value, fold))
+        return f"{'not ' if negate else ''}{m}({a})"
+
+    return emit
+
+
+def _regex_template(case_sensitive: bool, negate: bool) -> _Template:
+    def emit(gen: _Generator, a: str, b: str, left: _Side, right: _Side) -> str:
+        m = gen.const(_search(right.value, case_sensitive))
+        return f"{'not ' if negate else ''}{m}({a})"
+
+    return emit
+
+
+def _has(gen: _Generator, a: str, b: str, left: _Side, right: _Side) -> str:
+    node = left.node
+    assert isinstance(node, Attr)
+    if node.type.kind is Kind.MAP:
+        return f"{b} in {a}"
+    items = node.type.items or Type(Kind.JSON)
+    return f"{gen.const(_element_test(items, right.value, gen.norm, node))}({a})"
+
+
+_OPS: dict[Op, _Template] = {
+    Op.EQ: lambda gen, a, b, l, r: f"{a} == {b}",
+    Op.NE: lambda gen, a, b, l, r: f"{a} != {b}",
+    Op.LT: lambda gen, a, b, l, r: f"{a} < {b}",
+    Op.GT: lambda gen, a, b, l, r: f"{a} > {b}",
+    Op.LE: lambda gen, a, b, l, r: f"{a} <= {b}",
+    Op.GE: lambda gen, a, b, l, r: f"{a} >= {b}",
+    Op.LIKE: _like_template(False, False),
+    Op.NOT_LIKE: _like_template(False, True),
+    Op.ILIKE: _like_template(True, False),
+    Op.NOT_ILIKE: _like_template(True, True),
+    Op.REGEX: _regex_template(True, False),
+    Op.IREGEX: _regex_template(False, False),
+    Op.NOT_REGEX: _regex_template(True, True),
+    Op.NOT_IREGEX: _regex_template(False, True),
+    Op.HAS: _has,
+}
+
+
+def _element_test(
+    items: Type, value: object, norm: _Normalizers, label: Attr
+) -> Callable[[Iterable[Any]], bool]:
+    """``array ? value``: some element equals ``value`` (elements of other types never do)."""
+    kind = items.kind
+    if kind is Kind.STRING:
+        return lambda arr: value in arr
+    if kind is Kind.JSON:
+        kind_of = type(value)
+        return lambda arr: any(type(x) is kind_of and x == value for x in arr)
+    if kind is Kind.UUID:
+        value = str(value)
+    elif kind is Kind.TIME and isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    elif kind is Kind.FLOAT:
+        value = _NAN if float(value) != float(value) else float(value)  # type: ignore[arg-type]
+    element = norm.for_kind(kind)
+    quiet = _LENIENT.for_kind(kind)
+
+    def test(arr: Iterable[Any]) -> bool:
+        for x in arr:
+            if x is not None and (element(x, label) if norm.strict else quiet(x, label)) == value:
+                return True
+        return False
+
+    return test
+
+
+# --- code generation ----------------------------------------------------------------------
+
+_NUMERIC = frozenset({Kind.INT, Kind.FLOAT})
+
+
+def _kind_of(node: Operand) -> Kind:
+    if isinstance(node, Attr):
+        return node.type.kind
+    if isinstance(node, Len):
+        return Kind.INT
+    assert isinstance(node, Literal)
+    value = node.value
+    if isinstance(value, bool):
+        return Kind.BOOL
+    if isinstance(value, (int, Decimal)):
+        return Kind.INT
+    if isinstance(value, UUID):
+        return Kind.UUID
+    if isinstance(value, datetime):
+        return Kind.TIME
+    return Kind.STRING
+
+
+def _domain(left: Operand, right: Operand) -> Kind:
+    """The kind both sides are compared as: numbers mixing float and int compare as
+    float8, as PostgreSQL casts bigint to float8."""
+    kinds = (_kind_of(left), _kind_of(right))
+    if Kind.FLOAT in kinds and all(k in _NUMERIC for k in kinds):
+        return Kind.FLOAT
+    attr_side = left if not isinstance(left, Literal) else right
+    return _kind_of(attr_side)
+
+
+def _constant(value: object, domain: Kind) -> object:
+    """A literal as the canonical value its domain compares."""
+    if domain is Kind.UUID:
+        return str(value if isinstance(value, UUID) else UUID(str(value)))
+    if domain is Kind.TIME:
+        assert isinstance(value, datetime)
+        return value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
+    if domain is Kind.FLOAT:
+        f = float(value)  # type: ignore[arg-type]
+        return _NAN if f != f else f
+    return value
+
+
+# Inline fast paths: the common Python type of a kind needs no function call.
+_FAST_TYPES = {Kind.STRING: "str", Kind.INT: "int", Kind.BOOL: "bool", Kind.FLOAT: "float"}
+
+
+class _Generator:
+    """Builds the source of one predicate function; values become bound constants."""
+
+    def __init__(self, schema: Schema | None, strict: bool, resolver: Resolver | None) -> None:
+        self.norm = _STRICT if strict else _LENIENT
+        self.consts: dict[str, object] = {}
+        self.ids: dict[tuple[type, object], str] = {}
+        self.temps = 0
+        self.hops = False
+        self.resolver = resolver
+        self.schema = schema
+        # values of attributes certainly read already: (attr, kind) -> local name
+        self.bound: dict[tuple[Attr, Kind], str] = {}
+        self.binding = False
+
+    def const(self, value: object) -> str:
+        key = (type(value), value) if _hashable(value) else (type(value), id(value))
+        name = self.ids.get(key)
+        if name is None:
+            name = self.ids[key] = f"c{len(self.consts)}"
+            self.consts[name] = value
+        return name
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"v{self.temps}"
+
+    # operands
+
+    def raw(self, attr: Attr) -> str:
+        """The value of an attribute as the entity holds it."""
+        if attr.hops:
+            self.hops = True
+            getter = f"_related(e, w, {self.const(attr.hops)})"
+        else:
+            getter = "g"
+        value = f"{getter}({self.const(attr.name)})"
+        if attr.key is None:
+            return value
+        m, key, label = self.temp(), self.const(attr.key), self.const(attr)
+        return f"({m}.get({key}) if type({m} := {value}) is dict else _map_value({m}, {key}, {label}))"
+
+    def normalized(self, raw: str, kind: Kind, label: Attr) -> str:
+        fn = self.const(self.norm.for_kind(kind))
+        lab = self.const(label)
+        v = self.temp()
+        if kind is Kind.TIME:  # JSON's ISO strings, parsed without a function in between
+            return f"(({self.const(_iso_time)}({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {fn}({v}, {lab}))"
+        if kind is Kind.UUID:  # the same IDs recur: remember them
+            return f"((_uuids.get({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {fn}({v}, {lab}))"
+        fast = _FAST_TYPES.get(kind)
+        if fast is None:
+            return f"{fn}({raw}, {lab})"
+        guard = f"type({v} := {raw}) is {fast}"
+        if kind is Kind.FLOAT:
+            guard += f" and {v} == {v}"
+        return f"({v} if {guard} else {fn}({v}, {lab}))"
+
+    def operand(self, node: Operand, domain: Kind, bind: bool = False) -> _Side:
+        """The code of an operand's value. With ``bind``, the operand is certainly
+        evaluated whenever the rest of the top-level AND chain is, so later conditions
+        on the same attribute reuse its value instead of reading and parsing it again."""
+        if isinstance(node, Literal):
+            value = _constant(node.value, domain)
+            return _Side(self.const(value), False, node, value)
+        if isinstance(node, Len):
+            attr = node.path
+            assert isinstance(attr, Attr), "compile needs a typed tree"
+            code = f"_length({self.raw(attr)}, {self.const(attr)})"
+            if domain is Kind.FLOAT:
+                code = f"_float({code}, {self.const(attr)})"
+            return _Side(code, True, node)
+        if not isinstance(node, Attr):
+            raise TypeError("compile needs a typed tree (parse with a schema)")
+        kind = node.type.kind
+        if domain is Kind.FLOAT and kind is Kind.INT:
+            kind = Kind.FLOAT
+        known = self.bound.get((node, kind))
+        if known is not None:
+            return _Side(known, True, node)
+        code = self.normalized(self.raw(node), kind, node)
+        if bind and self.binding:
+            name = self.temp()
+            self.bound[(node, kind)] = name
+            code = f"({name} := {code})"
+        return _Side(code, True, node)
+
+    # predicates: ``truth`` gives a bool that is True exactly when the node is TRUE;
+    # ``tri`` gives True, False or None (unknown).
+
+    def compare(self, node: Compare, tri: bool) -> str:
+        domain = _domain(node.left, node.right)
+        left = self.operand(node.left, domain, bind=True)
+        right = self.operand(node.right, domain)
+        template = _OPS[node.op]
+        if not tri and node.op is Op.EQ and not (left.nullable and right.nullable):
+            return f"({left.code} == {right.code})"  # None == value is False
+        a = self.temp() if left.nullable else left.code
+        b = self.temp() if right.nullable else right.code
+        tests = [f"({n} := {s.code}) is None" for n, s in ((a, left), (b, right)) if s.nullable]
+        definite = template(self, a, b, left, right)
+        if tri:
+            if not tests:
+                return f"({definite})"
+            return f"(None if {' or '.join(tests)} else ({definite}))"
+        guards = [t.replace(" is None", " is not None") for t in tests]
+        return f"({' and '.join([*guards, f'({definite})'])})"
+
+    def in_(self, node: In, tri: bool) -> str:
+        operand = node.operand
+        domain = _kind_of(operand)
+        side = self.operand(operand, domain, bind=True)
+        values = self.const(frozenset(_constant(v.value, domain) for v in node.values))
+        word = "not in" if node.negated else "in"
+        a = self.temp()
+        if tri:
+            return f"(None if ({a} := {side.code}) is None else ({a} {word} {values}))"
+        if not node.negated:
+            return f"({side.code} in {values})"
+        return f"(({a} := {side.code}) is not None and {a} not in {values})"
+
+    def is_null(self, node: IsNull) -> str:
+        operand = node.operand
+        domain = _kind_of(operand)
+        side = self.operand(operand, domain, bind=True)
+        return f"({side.code} is {'not ' if node.negated else ''}None)"
+
+    def predicate(self, node: Compare | In | IsNull, tri: bool) -> str:
+        if isinstance(node, Compare):
+            return self.compare(node, tri)
+        if isinstance(node, In):
+            return self.in_(node, tri)
+        return self.is_null(node)
+
+    def truth(self, node: Expr) -> str:
+        if isinstance(node, And):
+            return "(" + " and ".join(self.truth(item) for item in node.items) + ")"
+        if isinstance(node, Or):
+            return "(" + " or ".join(self.truth(item) for item in node.items) + ")"
+        if isinstance(node, Not):
+            return self.falsity(node.expr)
+        if isinstance(node, Truth):
+            return self.truth_test(node)
+        return self.predicate(node, False)
+
+    def falsity(self, node: Expr) -> str:
+        """A bool that is True exactly when ``node`` is FALSE."""
+        if isinstance(node, And):
+            return "(" + " or ".join(self.falsity(item) for item in node.items) + ")"
+        if isinstance(node, Or):
+            return "(" + " and ".join(self.falsity(item) for item in node.items) + ")"
+        if isinstance(node, Not):
+            return self.truth(node.expr)
+        return f"({self.tri(node)} is False)"
+
+    def truth_test(self, node: Truth) -> str:
+        """``p IS [NOT] TRUE|FALSE``: never unknown."""
+        if node.value and not node.negated:
+            return self.predicate(node.expr, False)
+        if node.value and node.negated:
+            return f"(not {self.predicate(node.expr, False)})"
+        return f"({self.predicate(node.expr, True)} is {'not ' if node.negated else ''}False)"
+
+    def tri(self, node: Expr) -> str:
+        if isinstance(node, (And, Or)):
+            # SQL: AND is FALSE if any item is, else unknown if any is; OR the mirror.
+            stop, other = ("False", "True") if isinstance(node, And) else ("True", "False")
+            names = [self.temp() for _ in node.items]
+            code = f"(None if ({' or '.join(f'{n} is None' for n in names)}) else {other})"
+            for n, item in reversed(list(zip(names, node.items))):
+                code = f"({stop} if ({n} := {self.tri(item)}) is {stop} else {code})"
+            return code
+        if isinstance(node, Not):
+            n = self.temp()
+            return f"(None if ({n} := {self.tri(node.expr)}) is None else not {n})"
+        if isinstance(node, Truth):
+            return self.truth_test(node)
+        return self.predicate(node, True)
+
+    def top(self, expr: Expr) -> str:
+        """The top-level AND chain, cheapest conditions first (AND commutes in SQL's
+        logic, and PostgreSQL does not promise an order either)."""
+        items = sorted(expr.items, key=_cost) if isinstance(expr, And) else [expr]
+        codes = []
+        for item in items:
+            self.binding = isinstance(item, (Compare, In, IsNull))
+            codes.append(self.truth(item))
+        self.binding = False
+        return codes[0] if len(codes) == 1 else "(" + " and ".join(codes) + ")"
+
+    def function(self, expr: Expr) -> tuple[str, dict[str, object]]:
+        body = self.top(expr)
+        self_key = _self_key(self.schema)
+        lines = ["def _predicate(e):"]
+        if self_key is None:
+            lines += [
+                "    if type(e) is dict:",
+                "        g = e.get",
+                "        w = None",
+            ]
+        else:
+            lines += [
+                f"    if type(e) is dict and {self.const(self_key)} not in e:",
+                "        g = e.get",
+                "        w = None",
+            ]
+        lines += [
+            "    else:",
+            f"        e, w, g = _prepare(e, {self.const(self_key)})",
+            f"    return {body}",
+        ]
+        namespace: dict[str, object] = {
+            "__builtins__": {},
+            "type": type,
+            "dict": dict,
+            "str": str,
+            "int": int,
+            "float": float,
+            "bool": bool,
+            "_uuids": _uuid_cache,
+            "_prepare": _prepare,
+            "_related": _hop_getter(self.resolver),
+            "_map_value": self.norm.map_value,
+            "_length": self.norm.length,
+            "_float": self.norm.number,
+        }
+        namespace.update(self.consts)
+        return "\n".join(lines), namespace
+
+
+# Rough cost of evaluating a condition, to order a top-level AND chain.
+_KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
+_OP_COST = {Family.LIKE: 3, Family.REGEX: 5, Family.HAS: 3}
+
+
+def _cost(node: Expr) -> tuple[int, str]:
+    if isinstance(node, (Compare, In, IsNull)):
+        subject = node.left if isinstance(node, Compare) else node.operand
+        if isinstance(subject, Literal) and isinstance(node, Compare):
+            subject = node.right
+        cost = 1
+        if isinstance(subject, Attr):
+            cost += _KIND_COST.get(subject.type.kind, 0) + (subject.key is not None) + 3 * len(subject.hops)
+        elif isinstance(subject, Len):
+            cost += 2
+        if isinstance(node, Compare):
+            cost += _OP_COST.get(node.op.family, 0) + (not isinstance(node.right, Literal))
+        # the same attribute's conditions stay together, to share its value
+        return cost, subject.to_where()
+    return 10, ""
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _self_key(schema: Schema | None) -> str | None:
+    """The key of an extended response that holds the entity itself (``Unit``)."""
+    if schema is None or schema.name in schema.attributes or schema.name in schema.relations:
+        return None
+    return schema.name
+
+
+# --- the public API -------------------------------------------------------------------
+
+
+class Predicate:
+    """A compiled where expression: call it with an entity to get True or False.
+
+    Only a TRUE result matches; unknown (NULL) does not. ``source`` is the generated
+    Python code, for the curious; it holds no user text.
+    """
+
+    __slots__ = ("expr", "schema", "strict", "text", "source", "_fn")
+
+    def __init__(
+        self,
+        expr: Expr,
+        schema: Schema | None = None,
+        *,
+        strict: bool = False,
+        resolver: Resolver | None = None,
+        text: str | None = None,
+    ) -> None:
+        if _has_paths(expr):
+            raise TypeError("compile needs a typed tree: parse with a schema first")
+        self.expr = expr
+        self.schema = schema
+        self.strict = strict
+        self.text = text
+        gen = _Generator(schema, strict, resolver)
+        self.source, namespace = gen.function(expr)
+        code = builtins.compile(self.source, "<wherelang predicate>", "exec")
+        exec(code, namespace)  # the source holds only generated names; see _Generator
+        self._fn: Callable[[Any], bool] = namespace["_predicate"]  # type: ignore[assignment]
+
+    def __call__(self, entity: Any) -> bool:
+        try:
+            return self._fn(entity)
+        except _Wrong as wrong:
+            raise self._error(wrong, entity, None) from None
+
+    def filter(self, entities: Iterable[T]) -> Iterator[T]:
+        """The entities that match, lazily, in their order."""
+        if not self.strict:
+            return builtins.filter(self._fn, entities)
+        return self._filter_strict(entities)
+
+    def _filter_strict(self, entities: Iterable[T]) -> Iterator[T]:
+        fn = self._fn
+        for index, entity in enumerate(entities):
+            try:
+                matched = fn(entity)
+            except _Wrong as wrong:
+                raise self._error(wrong, entity, index) from None
+            if matched:
+                yield entity
+
+    def _error(self, wrong: _Wrong, entity: Any, index: int | None) -> WhereEvaluationError:
+        who = []
+        if index is not None:
+            who.append(f"#{index}")
+        id_name = self.schema.id if self.schema is not None else None
+        if id_name:
+            base, _, get = _prepare(entity, _self_key(self.schema))
+            ident = get(id_name)
+            if ident is not None:
+                who.append(f"{id_name} {str(ident)!r}")
+        entity_text = "entity " + " ".join(who) if who else "the entity"
+        label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
+        span = wrong.label.span
+        shown = repr(wrong.value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return WhereEvaluationError(
+            "wrong-type",
+            f"{entity_text}: {label} holds {shown} ({type(wrong.value).__name__}), "
+            f"not {wrong.kind}",
+            text=self.text,
+            position=span.offset if self.text is not None else None,
+            length=span.length,
+            hint="fix the data, or evaluate without strict=True to treat it as NULL",
+        )
+
+    def __repr__(self) -> str:
+        return f"Predicate({self.expr.to_where()!r})"
+
+
+def _has_paths(expr: Expr) -> bool:
+    stack: list[Node] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Path):
+            return True
+        if isinstance(node, (And, Or)):
+            stack.extend(node.items)
+        elif isinstance(node, Not):
+            stack.append(node.expr)
+        elif isinstance(node, Truth):
+            stack.append(node.expr)
+        elif isinstance(node, Compare):
+            stack += [node.left, node.right]
+        elif isinstance(node, (In, IsNull)):
+            stack.append(node.operand)
+        elif isinstance(node, Len):
+            stack.append(node.path)
+    return False
+
+
+@lru_cache(maxsize=512)
+def _compile_tree(
+    expr: Expr, schema: Schema | None, strict: bool, resolver: Resolver | None, text: str | None
+) -> Predicate:
+    return Predicate(expr, schema, strict=strict, resolver=resolver, text=text)
+
+
+@lru_cache(maxsize=512)
+def _compile_text(
+    text: str, schema: Schema, extended: bool, strict: bool, resolver: Resolver | None
+) -> Predicate:
+    from .parser import parse
+
+    expr = parse(text, schema=schema, extended=extended)
+    return Predicate(expr, schema, strict=strict, resolver=resolver, text=text)
+
+
+def compile(
+    where: str | Expr | Predicate,
+    schema: Schema | None = None,
+    *,
+    extended: bool = False,
+    strict: bool = False,
+    resolver: Resolver | None = None,
+) -> Predicate:
+    """Compile a where expression into a :class:`Predicate` (``entity -> bool``).
+
+    ``where`` is text (parsed and validated against ``schema``; ``extended`` picks the
+    syntax level), a syntax tree (validated against ``schema`` unless already typed), or
+    a Predicate (returned as is). ``strict=True`` raises :class:`WhereEvaluationError`
+    for an entity value of the wrong type instead of treating it as NULL. ``resolver``
+    finds related entities for paths such as ``Space.Labels.env``. Compiled predicates
+    are cached by expression, schema and options.
+
+    >>> from wherelang import compile, confighub
+    >>> p = compile("LEN(ApprovedBy) > 0 AND Labels.tier IS NULL", confighub.schema("Unit"))
+    >>> p({"ApprovedBy": ["7C61626F-DDBE-41AF-93F6-B69F4AB6D308"]}), p({})
+    (True, False)
+    """
+    if isinstance(where, Predicate):
+        return where
+    if isinstance(where, str):
+        if schema is None:
+            raise TypeError("compiling text needs a schema")
+        try:
+            return _compile_text(where, schema, extended, strict, resolver)
+        except TypeError as exc:
+            if "unhashable" not in str(exc):
+                raise
+            from .parser import parse
+
+            expr = parse(where, schema=schema, extended=extended)
+            return Predicate(expr, schema, strict=strict, resolver=resolver, text=where)
+    if _has_paths(where):
+        if schema is None:
+            raise TypeError("compiling an untyped tree needs a schema")
+        from .validate import validate
+
+        where = validate(where, schema)
+    try:
+        return _compile_tree(where, schema, strict, resolver, None)
+    except TypeError as exc:
+        if "unhashable" not in str(exc):
+            raise
+        return Predicate(where, schema, strict=strict, resolver=resolver)
+
+
+def filter(
+    entities: Iterable[T],
+    where: str | Expr | Predicate,
+    schema: Schema | None = None,
+    *,
+    extended: bool = False,
+    strict: bool = False,
+    resolver: Resolver | None = None,
+) -> Iterator[T]:
+    """The entities that match ``where``, lazily and in order (see :func:`compile`).
+
+    >>> from wherelang import filter, confighub
+    >>> units = [{"Slug": "app-1", "HeadRevisionNum": 3, "LiveRevisionNum": 2},
+    ...          {"Slug": "app-2", "HeadRevisionNum": 2, "LiveRevisionNum": 2},
+    ...          {"Slug": "db", "HeadRevisionNum": None}]
+    >>> [u["Slug"] for u in filter(units, "HeadRevisionNum > LiveRevisionNum",
+    ...                            confighub.schema("Unit"))]
+    ['app-1']
+    """
+    predicate = compile(where, schema, extended=extended, strict=strict, resolver=resolver)
+    return predicate.filter(entities)
