@@ -12,12 +12,15 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, cast
 
-from lark import Lark
-from lark.parsers.lalr_analysis import Shift
-from lark.parsers.lalr_parser import _Parser as _LarkParser
+from lark.common import ParserConf
 from lark.exceptions import UnexpectedToken
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
+from lark.load_grammar import load_grammar
+from lark.parsers.lalr_analysis import LALR_Analyzer, Shift
+from lark.parsers.lalr_parser import _Parser as _LarkParser
 
 from .errors import WhereError, WhereSyntaxError
 from .nodes import (
@@ -79,6 +82,9 @@ STRICT_LIMITS = Limits(
     max_digits=10,
 )
 
+# Lone surrogates cannot be encoded as UTF-8: not text a URL or a database can carry.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # In the raw token a quote inside the string is written ''.
 _STRICT_FORBIDDEN = re.compile(r"''|[\"\\]")
 
@@ -99,18 +105,25 @@ def grammar_text() -> str:
 # syntax. Keywords are reserved: a word spelled like one is that keyword.
 
 
-class _Token:
-    """A token as Lark's parser needs it (``type``), with our positions."""
+class _Token(NamedTuple):
+    """A token as Lark's parser needs it (``type``), with our positions.
 
-    __slots__ = ("type", "value", "start_pos", "end_pos")
-    line = 1
-    end_line = 1
+    A named tuple, made with ``tuple.__new__``: the cheapest object with attributes.
+    """
 
-    def __init__(self, type: str, value: str, start_pos: int, end_pos: int) -> None:
-        self.type = type
-        self.value = value
-        self.start_pos = start_pos
-        self.end_pos = end_pos
+    type: str
+    value: str
+    start_pos: int
+    end_pos: int
+
+    # Lark reads these when it makes the $END token and its errors.
+    @property
+    def line(self) -> int:
+        return 1
+
+    @property
+    def end_line(self) -> int:
+        return 1
 
     @property
     def column(self) -> int:
@@ -120,27 +133,28 @@ class _Token:
     def end_column(self) -> int:
         return self.end_pos + 1
 
-    def __repr__(self) -> str:
-        return f"Token({self.type!r}, {self.value!r})"
 
+_new = tuple.__new__
 
-class _LexError(Exception):
-    def __init__(self, pos: int) -> None:
-        self.pos = pos
+# Not a terminal of the grammar: the parser stops at it, and the error is explained
+# as a character no token starts with.
+_BAD = "$BAD"
 
 
 class _Lexer:
-    def __init__(self, parser: Lark) -> None:
-        word = re.compile(next(t.pattern.to_regexp() for t in parser.terminals if t.name == "PATH"))
+    def __init__(self, terminals: list[TerminalDef], ignore_names: list[str]) -> None:
+        word = re.compile(next(t.pattern.to_regexp() for t in terminals if t.name == "PATH"))
+        # Every spelling of every keyword, so that one dict look-up finds it.
         self.keywords: dict[str, str] = {}
         strings, patterns, ignore = [], [], []
-        for term in parser.terminals:
+        for term in terminals:
             regexp = term.pattern.to_regexp()
-            if term.name in parser.ignore_tokens:
+            if term.name in ignore_names:
                 ignore.append(regexp)
             elif term.pattern.type == "str":
                 if word.fullmatch(term.pattern.value):
-                    self.keywords[term.pattern.value.upper()] = term.name
+                    for spelling in _case_variants(term.pattern.value):
+                        self.keywords[spelling] = term.name
                 else:
                     strings.append((len(term.pattern.value), term.name, regexp))
             else:
@@ -149,50 +163,47 @@ class _Lexer:
         alternatives = [f"(?P<{name}>{rx})" for name, rx in patterns]
         alternatives += [f"(?P<{name}>{rx})" for _, name, rx in sorted(strings, reverse=True)]
         skip = "|".join(ignore)
-        # White space before a token is part of its match: one match a token.
-        self.master = re.compile(f"(?:{skip})*(?:{'|'.join(alternatives)})")
-        self.trailing = re.compile(f"(?:{skip})*")
+        # White space before a token is part of its match: one match a token. The
+        # possessive *+ never gives white space back (no backtracking on a failure).
+        self.master = re.compile(f"(?:{skip})*+(?:{'|'.join(alternatives)})")
+        self.trailing = re.compile(f"(?:{skip})*+")
 
-    def tokens(self, text: str, limits: Limits, strict: bool) -> Iterator[_Token]:
-        match = self.master.match
-        forbidden = _STRICT_FORBIDDEN.search
+    def tokens(self, text: str, limits: Limits, strict: bool) -> list[_Token]:
+        """All tokens; a character no token starts with ends the list as a _BAD token."""
         keywords = self.keywords
-        pos, end = 0, len(text)
-        lists: list[int] = []  # values so far in each open parenthesis
-        while pos < end:
-            m = match(text, pos)
-            if m is None:
-                pos = self.trailing.match(text, pos).end()
-                if pos < end:
-                    raise _LexError(pos)
-                return
-            kind = m.lastgroup
-            start = m.start(kind)  # type: ignore[arg-type]
-            stop = m.end()
+        max_name = limits.max_name
+        max_string = limits.max_string + 2
+        max_digits = limits.max_digits
+        out: list[_Token] = []
+        append = out.append
+        stop = 0
+        for m in iter(cast(Any, self.master).scanner(text).match, None):
+            kind: str = m.lastgroup
+            start, stop = m.span(kind)
             value = text[start:stop]
             if kind == "PATH":
-                kind = keywords.get(value.upper(), "PATH")
-                if kind == "PATH" and (len(value) > limits.max_name):
+                kind = keywords.get(value, kind)
+                if stop - start > max_name and kind == "PATH":
                     _check_path(text, value, start, limits)
             elif kind == "STRING":
-                if stop - start - 2 > limits.max_string or (
-                    strict and forbidden(value, 1, stop - start - 1)
-                ):
+                if stop - start > max_string or (strict and _STRICT_FORBIDDEN.search(value)):
                     _check_string(text, value, start, limits, strict)
             elif kind == "INT" or kind == "DECIMAL":
-                if stop - start > limits.max_digits or (strict and value[0] == "-"):
+                if stop - start > max_digits or (strict and value[0] == "-"):
                     _check_number(text, value, start, limits, strict)
-            elif kind == "LPAR":
-                lists.append(1)
-            elif kind == "COMMA" and lists:
-                lists[-1] += 1
-                if lists[-1] > limits.max_in_list:
-                    raise _limit(text, f"more than {limits.max_in_list} values in IN",
-                                 Span(start, 1), "split the list")  # fmt: skip
-            elif kind == "RPAR" and lists:
-                lists.pop()
-            yield _Token(kind, value, start, stop)  # type: ignore[arg-type]
-            pos = stop
+            append(_new(_Token, (kind, value, start, stop)))
+        trailing = self.trailing.match(text, stop)
+        end = trailing.end() if trailing else stop
+        if end < len(text):
+            append(_new(_Token, (_BAD, text[end], end, end + 1)))
+        return out
+
+
+def _case_variants(word: str) -> list[str]:
+    variants = [""]
+    for ch in word:
+        variants = [v + c for v in variants for c in dict.fromkeys((ch.lower(), ch.upper()))]
+    return variants
 
 
 def _limit(text: str, message: str, span: Span, hint: str) -> WhereSyntaxError:
@@ -256,7 +267,7 @@ class _Stream:
         self.limits = limits
         self.strict = strict
 
-    def lex(self, state: Any) -> Iterator[_Token]:
+    def lex(self, state: Any) -> list[_Token]:
         return self.lexer.tokens(self.text, self.limits, self.strict)
 
 
@@ -267,16 +278,19 @@ class _Stream:
 # lower-case names of :class:`Op` members.
 
 
+# Spans and tokens are named tuples; tuple.__new__ makes them without a Python call.
+
+
 def _span(first: Any, last: Any) -> Span:
     start = first.start_pos if type(first) is _Token else first.span[0]
     if type(last) is _Token:
-        return Span(start, last.end_pos - start)
+        return _new(Span, (start, last.end_pos - start))
     end = last.span
-    return Span(start, end[0] + end[1] - start)
+    return _new(Span, (start, end[0] + end[1] - start))
 
 
-def _tok_span(tok: _Token) -> Span:
-    return Span(tok.start_pos, tok.end_pos - tok.start_pos)
+def _tok_span(t: _Token) -> Span:
+    return _new(Span, (t.start_pos, t.end_pos - t.start_pos))
 
 
 _SEGMENT = re.compile(r"'((?:[^']|'')*)'|([^.']+)")
@@ -313,48 +327,57 @@ class _OpToken(NamedTuple):
 
 
 def _op_handler(op: Op) -> Callable[[list[Any]], _OpToken]:
-    return lambda s: _OpToken(op, _span(s[0], s[-1]))
+    return lambda s: _new(_OpToken, (op, _span(s[0], s[-1])))
 
 
 def _values(s: list[Any]) -> tuple[tuple[Literal, ...], _Token]:
     return (s[1], *s[2]) if len(s) == 4 else (s[1],), s[-1]
 
 
-def _in(s: list[Any]) -> In:
-    negated = len(s) == 4
-    values, rpar = s[-1]
-    return In(s[0], values, negated, _span(s[0], rpar))
+def _tested(node: Compare | In | IsNull, s: list[Any], size: int) -> Expr:
+    """``node``, or ``node IS [NOT] TRUE|FALSE`` when the children go on past ``size``."""
+    if len(s) == size:
+        return node
+    return Truth(node, s[-1].value, len(s) - size == 3, _span(s[0], s[-1]))
 
 
-def _truth(s: list[Any]) -> Truth:
-    return Truth(s[0], s[-1].value, len(s) == 4, _span(s[0], s[-1]))
+def _compare(s: list[Any]) -> Expr:
+    return _tested(Compare(s[0], s[1].op, s[2], _span(s[0], s[2]), s[1].span), s, 3)
 
 
-def _is_null(s: list[Any]) -> IsNull:
-    return IsNull(s[0], len(s) == 4, _span(s[0], s[-1]))
+def _in_handler(size: int) -> Callable[[list[Any]], Expr]:
+    def handler(s: list[Any]) -> Expr:
+        values, rpar = s[size - 1]
+        return _tested(In(s[0], values, size == 4, _span(s[0], rpar)), s, size)
+
+    return handler
+
+
+def _is_null_handler(size: int) -> Callable[[list[Any]], Expr]:
+    def handler(s: list[Any]) -> Expr:
+        return _tested(IsNull(s[0], size == 4, _span(s[0], s[size - 1])), s, size)
+
+    return handler
 
 
 # Tokens that become nodes as the parser shifts them.
 _TOKEN_NODES: dict[str, Callable[[_Token], Any]] = {
-    "PATH": lambda t: Path(_segments(t.value), Span(t.start_pos, t.end_pos - t.start_pos)),
-    "STRING": lambda t: Literal(
-        t.value[1:-1].replace("''", "'"), None, Span(t.start_pos, t.end_pos - t.start_pos)
-    ),
-    "INT": lambda t: Literal(int(t.value), None, Span(t.start_pos, t.end_pos - t.start_pos)),
-    "DECIMAL": lambda t: Literal(Decimal(t.value), None, Span(t.start_pos, t.end_pos - t.start_pos)),
-    "TRUE": lambda t: Literal(True, None, Span(t.start_pos, t.end_pos - t.start_pos)),
-    "FALSE": lambda t: Literal(False, None, Span(t.start_pos, t.end_pos - t.start_pos)),
+    "PATH": lambda t: Path(_segments(t.value), _tok_span(t)),
+    "STRING": lambda t: Literal(t.value[1:-1].replace("''", "'"), None, _tok_span(t)),
+    "INT": lambda t: Literal(int(t.value), None, _tok_span(t)),
+    "DECIMAL": lambda t: Literal(Decimal(t.value), None, _tok_span(t)),
+    "TRUE": lambda t: Literal(True, None, _tok_span(t)),
+    "FALSE": lambda t: Literal(False, None, _tok_span(t)),
 }
 
 _HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
     "len": lambda s: Len(s[2], _span(s[0], s[3])),
-    "compare": lambda s: Compare(s[0], s[1].op, s[2], _span(s[0], s[2]), s[1].span),
+    "compare": _compare,
     "values": _values,
-    "in_": _in,
-    "not_in": _in,
-    "is_null": _is_null,
-    "is_not_null": _is_null,
-    "truth": _truth,
+    "in_": _in_handler(3),
+    "not_in": _in_handler(4),
+    "is_null": _is_null_handler(3),
+    "is_not_null": _is_null_handler(4),
     "not_": lambda s: Not(s[1], _span(s[0], s[1])),
     "group": lambda s: s[1],
     "and_expr": _connective(And),
@@ -376,9 +399,9 @@ def _collect(s: list[Any]) -> list[Any]:
     return [s[-1]]
 
 
-def _callbacks(parser: Lark) -> dict[Any, Callable[[Any], Any]]:
+def _callbacks(rules: list[Rule]) -> dict[Any, Callable[[Any], Any]]:
     callbacks: dict[Any, Callable[[Any], Any]] = dict(_TOKEN_NODES)
-    for rule in parser.rules:
+    for rule in rules:
         origin = str(rule.origin.name)
         name = rule.alias or origin.split("{")[0]
         if name in _HANDLERS:
@@ -390,6 +413,51 @@ def _callbacks(parser: Lark) -> dict[Any, Callable[[Any], Any]]:
         else:
             raise AssertionError(f"grammar rule without a handler: {rule}")
     return callbacks
+
+
+def _inline(rules: list[Rule]) -> list[Rule]:
+    """Splice rules named ``_x`` into the rules that use them (see the grammar).
+
+    ``a: b _x? c`` with ``_x: d | e f`` becomes ``a: b c | b d c | b e f c``: one
+    reduction fewer for the parser, and ``a``'s callback sees ``_x``'s children in
+    place of ``_x`` (Lark does the same to its parse trees). Lark does not allow
+    aliases on such rules, so no callback is lost.
+    """
+
+    def inlined(name: str) -> bool:
+        return name.startswith("_") and not name.startswith("__")
+
+    alternatives: dict[str, list[Rule]] = {}
+    for rule in rules:
+        alternatives.setdefault(str(rule.origin.name), []).append(rule)
+    expanded: dict[str, list[list[Any]]] = {}
+
+    def expand(rule: Rule, seen: tuple[str, ...]) -> list[list[Any]]:
+        results: list[list[Any]] = [[]]
+        for symbol in rule.expansion:
+            name = str(symbol.name)
+            if symbol.is_term or not inlined(name):
+                results = [exp + [symbol] for exp in results]
+                continue
+            if name in seen:
+                raise AssertionError(f"inlined rule {name} is recursive")
+            if name not in expanded:
+                expanded[name] = [
+                    sub for alt in alternatives[name] for sub in expand(alt, (*seen, name))
+                ]
+            results = [exp + sub for exp in results for sub in expanded[name]]
+        return results
+
+    out: list[Rule] = []
+    for name, group in alternatives.items():
+        if inlined(name):
+            continue
+        order = 0
+        for rule in group:
+            for expansion in expand(rule, (name,)):
+                out.append(Rule(rule.origin, expansion, order, rule.alias, rule.options))
+                order += 1
+    return out
 
 
 class _Rule:
@@ -439,26 +507,25 @@ class _Engine:
     """Lark's LALR tables and parser loop, our lexer and callbacks."""
 
     def __init__(self) -> None:
-        lark = Lark(
-            grammar_text(),
-            parser="lalr",
-            lexer="basic",
-            start=["strict", "extended"],
-            keep_all_tokens=True,
-            maybe_placeholders=False,
-        )
-        self.lexer = _Lexer(lark)
-        table = _Table(lark.parser.parser.parser.parse_table)
+        grammar, _ = cast(Any, load_grammar)(grammar_text(), "where.lark", [], True)
+        terminals, rules, ignore = grammar.compile(["strict", "extended"], set())
+        rules = _inline(rules)
+        self.lexer = _Lexer(terminals, ignore)
+        analysis = LALR_Analyzer(ParserConf(rules, {}, ["strict", "extended"]), strict=True)
+        cast(Any, analysis).compute_lalr()
+        table = _Table(analysis.parse_table)
         self.states = table.states
         self.end_states = table.end_states
-        callbacks = _callbacks(lark)
-        fast = {rule: callbacks[rule.lark_rule] for rule in table.rules.values()}
+        callbacks = _callbacks(rules)
+        fast: dict[Any, Callable[[Any], Any]] = {
+            rule: callbacks[rule.lark_rule] for rule in table.rules.values()
+        }
         fast.update(_TOKEN_NODES)
-        self.parser = _LarkParser(table, fast)
+        self.parser = _LarkParser(cast(Any, table), fast)
 
     def parse(self, text: str, start: str, limits: Limits) -> Any:
         stream = _Stream(self.lexer, text, limits, start == "strict")
-        return self.parser.parse(stream, start)
+        return self.parser.parse(cast(Any, stream), start)
 
     def accepts(self, state_stack: list[Any], start: str) -> set[str]:
         """The terminals the parser could take next, found by trying each one."""
@@ -685,22 +752,37 @@ def _extended_only(text: str, pos: int) -> WhereSyntaxError:
 
 # --- limits -------------------------------------------------------------------
 #
-# The lexer checks each token against the limits; nesting is checked on the tree.
+# The lexer checks each token against the limits; nesting and IN lists are checked
+# on the tree, and only when a cheap count of the text says a limit may be passed.
 
 
-def _check_depth(expr: Expr, text: str, limits: Limits) -> None:
+def _connectives(expr: Expr) -> Iterator[tuple[Expr, int]]:
+    """Every node with its nesting depth (AND, OR and NOT each add a level)."""
     stack: list[tuple[Expr, int]] = [(expr, 0)]
     while stack:
         node, depth = stack.pop()
+        yield node, depth
         if isinstance(node, (And, Or)):
             stack.extend((item, depth + 1) for item in node.items)
         elif isinstance(node, Not):
             stack.append((node.expr, depth + 1))
-        else:
-            continue
-        if depth > limits.max_depth:
+        elif isinstance(node, Truth):
+            stack.append((node.expr, depth))
+
+
+def _check_tree(expr: Expr, text: str, limits: Limits, extended: bool) -> None:
+    # A level of nesting below the top needs a parenthesis or a NOT (extended only).
+    deep = extended and text.count("(") + text.upper().count("NOT") + 1 > limits.max_depth
+    long_lists = text.count(",") >= limits.max_in_list
+    if not (deep or long_lists):
+        return
+    for node, depth in _connectives(expr):
+        if deep and depth > limits.max_depth and isinstance(node, (And, Or, Not)):
             raise _limit(text, f"nesting deeper than {limits.max_depth} levels", node.span,
                          "simplify the expression")  # fmt: skip
+        if long_lists and isinstance(node, In) and len(node.values) > limits.max_in_list:
+            raise _limit(text, f"more than {limits.max_in_list} values in IN",
+                         node.values[limits.max_in_list].span, "split the list")  # fmt: skip
 
 
 # --- entry point ---------------------------------------------------------------
@@ -712,10 +794,10 @@ def _attempt(text: str, start: str, limits: Limits) -> Expr | WhereSyntaxError:
         return engine.parse(text, start, limits)  # type: ignore[no-any-return]
     except WhereSyntaxError as exc:
         return exc
-    except _LexError as exc:
-        return _syntax_error(text, exc.pos, None, set())
     except UnexpectedToken as exc:
         token = exc.token
+        if token.type == _BAD:
+            return _syntax_error(text, token.start_pos, None, set())
         if token.type == "$END":
             token = _Token("$END", "", len(text), len(text))
         expected = engine.accepts(exc.state.state_stack, start)
@@ -733,14 +815,23 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
             position=limits.max_length,
             hint="shorten the expression" + ("" if extended else " (the remote API's limit)"),
         )
+    if not text.isascii():
+        bad = _SURROGATE.search(text)
+        if bad:
+            raise WhereSyntaxError(
+                "invalid-character",
+                f"the text holds a lone surrogate {text[bad.start()]!r}, which is not Unicode text",
+                text=text,
+                position=bad.start(),
+                hint="decode the input as UTF-8 text before parsing it",
+            )
     result = _attempt(text, "extended" if extended else "strict", limits)
     if isinstance(result, WhereSyntaxError):
         if not extended and result.code not in _NOT_EXTENDED_CODES:
             if not isinstance(_attempt(text, "extended", Limits()), WhereSyntaxError):
                 raise _extended_only(text, result.position or 0)
         raise result
-    if extended:
-        _check_depth(result, text, limits)
+    _check_tree(result, text, limits, extended)
     return result
 
 

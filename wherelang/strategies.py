@@ -61,6 +61,10 @@ _COMMON_KEYS = [
 ]  # fmt: skip
 
 
+# Strict strings hold no ' " or \; no string holds a lone surrogate (not Unicode text).
+_STRICT_CHARS = st.characters(codec="utf-8", exclude_characters="'\"\\")
+
+
 def _limits(extended: bool) -> Limits:
     return Limits() if extended else STRICT_LIMITS
 
@@ -91,15 +95,21 @@ def literals(extended: bool = False) -> st.SearchStrategy[Literal]:
         )
         decimals = st.decimals(
             allow_nan=False, allow_infinity=False, places=3, min_value=-(10**9), max_value=10**9
-        ).map(lambda d: d if d.as_tuple().exponent < 0 else d + Decimal("0.5"))
+        ).map(_fractional)
         values: st.SearchStrategy[object] = text | ints | st.booleans() | decimals
     else:
-        text = st.text(st.characters(exclude_characters="'\"\\"), max_size=60) | st.text(
-            st.characters(exclude_characters="'\"\\"), min_size=250, max_size=limits.max_string
+        text = st.text(_STRICT_CHARS, max_size=60) | st.text(
+            _STRICT_CHARS, min_size=250, max_size=limits.max_string
         )
         ints = st.integers(0, 10**limits.max_digits - 1)
         values = text | ints | st.booleans()
     return values.map(lambda v: Literal(v))  # type: ignore[arg-type]
+
+
+def _fractional(d: Decimal) -> Decimal:
+    """A decimal written with a fraction (``1`` would be read back as an int)."""
+    exponent = d.as_tuple().exponent
+    return d if isinstance(exponent, int) and exponent < 0 else d + Decimal("0.5")
 
 
 def _operands(extended: bool) -> st.SearchStrategy[Operand]:
@@ -296,7 +306,7 @@ def where_texts(extended: bool = False) -> st.SearchStrategy[str]:
 
     @st.composite
     def write(draw: st.DrawFn) -> str:
-        writer = _Writer(draw, extended)  # type: ignore[arg-type]
+        writer = _Writer(draw, extended)
         writer.expr(draw(expressions(extended)), _OR_LEVEL)
         return writer.text()
 
@@ -450,7 +460,7 @@ def _strings(extended: bool) -> st.SearchStrategy[str]:
     limits = _limits(extended)
     if extended:
         return st.text(max_size=40)
-    return st.text(st.characters(exclude_characters="'\"\\"), max_size=min(40, limits.max_string))
+    return st.text(_STRICT_CHARS, max_size=min(40, limits.max_string))
 
 
 def _typed_literals(type: Type, extended: bool) -> st.SearchStrategy[Literal]:
