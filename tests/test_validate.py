@@ -290,7 +290,7 @@ MISTAKES = [
     # (entity, text, code, token at the error, words in message or hint)
     ("Unit", "SpaceID = 'old-space-id'", "bad-literal", "'old-space-id'", "UUID"),
     ("Unit", "CreatedAt > 'yesterday'", "bad-literal", "'yesterday'", "time"),
-    ("Trigger", "Disabled > true", "operator-not-allowed", ">", "= !="),
+    ("Trigger", "Disabled > true", "operator-not-allowed", ">", "=, !=, IS NULL"),
     ("Unit", "LEN(Slug) > 0", "operator-not-allowed", "LEN(Slug)", "arrays and maps"),
     ("Unit", "Labels ? 1", "bad-literal", "1", "string"),
     ("Unit", "ApprovedBy ? 'me'", "bad-literal", "'me'", "UUID"),

@@ -655,7 +655,7 @@ def _in_span(node: In, operand: Attr | Len, text: str | None) -> Span:
 
 
 def _takes(type: Type) -> str:
-    return "; it takes " + " ".join(allowed_operators(type))
+    return "; it takes " + ", ".join(allowed_operators(type))
 
 
 def _type(node: Attr | Len) -> Type:
