@@ -21,16 +21,17 @@ True
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
 
 from .errors import WhereError, WhereValidationError
-from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Node, Not, Or, Truth
+from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Literal, Node, Not, Op, Or, Truth
 from .parser import Limits, parse
-from .schema import Kind, Relation, Schema
+from .schema import Attribute, Kind, Relation, Schema, Type
 from .text import decode_query, encode_query
 
 __all__ = [
@@ -56,11 +57,9 @@ class FilterStore(Protocol):
         """The Filter with this ID (fields ``From``, ``FromSpaceID``, ``Where``), or None."""
 
 
-@runtime_checkable
-class Resolver(Protocol):
-    """Finds a related entity for ``include``: ``resolver("Space", space_id)``."""
-
-    def __call__(self, entity: str, id: Any) -> Mapping[str, Any] | None: ...
+#: ``resolver(entity, field) -> related entity or None``, as in :mod:`wherelang.evaluate`:
+#: finds the Space of a Unit for ``Space.Labels.x`` paths and for ``include``.
+Resolver = Callable[[Any, str], Any]
 
 
 def _id_key(value: Any) -> Any:
@@ -126,9 +125,48 @@ class MemoryStore:
     def get_filter(self, filter_id: UUID) -> Mapping[str, Any] | None:
         return self.get("Filter", filter_id)
 
+    def resolver(self, schema: Schema) -> Resolver:
+        """A resolver for the evaluator and ``include``: ``resolver(entity, "Space")``
+        reads the entity's ``SpaceID`` and returns that Space (a list for relations to
+        many). Relations are looked up in ``schema`` and the schemas it leads to."""
+
+        def resolve(entity: Any, field: str) -> Any:
+            relation, value = _find_relation(schema, entity, field)
+            if relation is None:
+                return None
+            if relation.many:
+                if not isinstance(value, (list, tuple)):
+                    return None
+                found = (self.get(relation.entity, v) for v in value)
+                return [item for item in found if item is not None]
+            return self.get(relation.entity, value)
+
+        return resolve
+
     def entities(self, entity: str) -> list[Mapping[str, Any]]:
         """All entities of one type, in the order they were added."""
         return list(self._by_type.get(entity, {}).values())
+
+
+def _find_relation(schema: Schema, entity: Any, field: str) -> tuple[Relation | None, Any]:
+    """The relation ``field`` of whichever schema (``schema`` or one it relates to) the
+    entity has the ID attribute of, and that ID."""
+    data = entity if isinstance(entity, Mapping) else _as_dict(entity)
+    seen: set[str] = set()
+    todo = [schema]
+    while todo:
+        current = todo.pop(0)
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        relation = current.relations.get(field)
+        if relation is not None and data.get(relation.via) is not None:
+            return relation, data[relation.via]
+        for name in current.relations:
+            related = current.related(name)
+            if related is not None and len(seen) < 8:
+                todo.append(related)
+    return None, None
 
 
 # --- pydantic field types -------------------------------------------------------------
@@ -363,6 +401,70 @@ class ListQuery(BaseModel):
         return tuple(by_via[name] for name in self.include)
 
 
+    # --- in memory ------------------------------------------------------------------
+
+    def apply(
+        self,
+        entities: Iterable[Any],
+        *,
+        filters: FilterStore | None = None,
+        resolver: Resolver | MemoryStore | None = None,
+        space_id: UUID | str | None = None,
+        strict: bool = False,
+    ) -> Iterator[Any]:
+        """The matching entities, lazily and in order, shaped as the API returns them.
+
+        ``filters`` resolves ``filter``; ``resolver`` (the evaluator's
+        ``resolver(entity, field)``, or a :class:`MemoryStore`) finds related entities
+        for paths such as ``Space.Labels.x`` and for ``include``; ``space_id`` is the
+        space of the request. Without ``select`` and ``include`` the entities come back
+        as they are; with ``select``, as dicts of the returned attributes; with
+        ``include``, in the extended response shape ``{"Unit": {...}, "Space": {...}}``.
+
+        >>> from wherelang import ListQuery, sample
+        >>> q = ListQuery(entity="Unit", where="Labels.tier = 'backend' AND LEN(ApprovedBy) > 1",
+        ...               contains="ledger", select=["DisplayName"], include=["SpaceID"])
+        >>> for item in q.apply(sample.entities("Unit"), resolver=sample.store()):
+        ...     print(item["Unit"]["DisplayName"], "in", item["Space"]["Slug"])
+        Ledger in payments-staging
+        Ledger in payments-prod
+        Ledger migrations in payments-prod
+        """
+        from .evaluate import compile
+
+        condition = self.condition(filters, space_id=space_id)
+        if isinstance(resolver, MemoryStore):
+            resolver = resolver.resolver(self.entity)
+        resolve: Resolver | None = resolver
+        matches = None
+        if condition is not None:
+            matches = compile(condition, self.entity, strict=strict, resolver=resolve).__call__
+        search = None if self.contains is None else _Search(self.entity, self.contains)
+        returned = self.returned(condition)
+        relations = self.relations()
+        plain = returned is None and not relations
+        self_key = _self_key(self.entity)
+        for entity in entities:
+            if matches is not None and not matches(entity):
+                continue
+            inner, wrapper = _unwrap(entity, self_key)
+            if search is not None and not search(inner):
+                continue
+            if plain:
+                yield entity
+                continue
+            shaped = _as_dict(inner)
+            if returned is not None:
+                shaped = {name: shaped.get(name) for name in returned}
+            if not relations:
+                yield shaped
+                continue
+            response: dict[str, Any] = {self.entity.name: shaped}
+            for relation in relations:
+                response[relation.field] = _related(inner, wrapper, relation, resolve)
+            yield response
+
+
 def used_attributes(expr: Expr, schema: Schema) -> set[str]:
     """The attributes of ``schema``'s entity that a typed expression reads: a path
     through a relation reads the relation's ID attribute (``Space.Labels.x``: ``SpaceID``)."""
@@ -388,6 +490,110 @@ def used_attributes(expr: Expr, schema: Schema) -> set[str]:
             else:
                 found.add(node.name)
     return found
+
+
+# --- in-memory helpers -----------------------------------------------------------------
+
+
+def _self_key(schema: Schema) -> str | None:
+    """The key of an extended response that holds the entity itself (``Unit``)."""
+    if schema.name in schema.attributes or schema.name in schema.relations:
+        return None
+    return schema.name
+
+
+def _unwrap(entity: Any, self_key: str | None) -> tuple[Any, Mapping[str, Any] | None]:
+    """(the entity, the extended response around it or None)."""
+    if self_key is not None and isinstance(entity, Mapping):
+        inner = entity.get(self_key)
+        if inner is not None and not isinstance(inner, (str, int, float, list)):
+            return inner, entity
+    return entity, None
+
+
+def _as_dict(entity: Any) -> dict[str, Any]:
+    """An entity as a dict keyed by the attribute names users type (pydantic aliases)."""
+    if isinstance(entity, Mapping):
+        return dict(entity)
+    dump = getattr(entity, "model_dump", None)
+    if callable(dump):
+        out: dict[str, Any] = dump(by_alias=True)
+        return out
+    if is_dataclass(entity) and not isinstance(entity, type):
+        return {f.name: getattr(entity, f.name) for f in fields(entity)}
+    return dict(vars(entity))
+
+
+def _related(
+    entity: Any, wrapper: Mapping[str, Any] | None, relation: Relation, resolver: Any
+) -> Any:
+    """The related entity ``include`` adds: from the extended response the entity came
+    in, embedded in the entity, or found by the resolver; None when there is none."""
+    if wrapper is not None and wrapper.get(relation.field) is not None:
+        return wrapper[relation.field]
+    if relation.field != relation.via:
+        embedded = _as_dict(entity).get(relation.field)
+        if embedded is not None:
+            return embedded
+    if resolver is None:
+        return None
+    return resolver(entity, relation.field)
+
+
+def contains_pattern(text: str) -> str:
+    """The ILIKE pattern of a ``contains`` text: ``%`` and ``_`` (and ``\\``) literal.
+
+    >>> contains_pattern("50%_off")
+    '%50\\\\%\\\\_off%'
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_TEXT = Type(Kind.STRING)
+# contains is ILIKE against each value: the evaluator's ILIKE, through a one-attribute schema.
+_VALUE_SCHEMA = Schema("contains", [Attribute("v", _TEXT)])
+
+
+def _ilike(name: str, pattern: str) -> Compare:
+    return Compare(Attr((name,), (), name, None, _TEXT), Op.ILIKE, Literal(pattern))
+
+
+class _Search:
+    """``contains`` in memory: a case-insensitive substring of a searchable string
+    attribute, or of a key (or string value) of a searchable map."""
+
+    def __init__(self, schema: Schema, text: str) -> None:
+        from .evaluate import compile
+
+        self.matches = compile(_ilike("v", contains_pattern(text)), _VALUE_SCHEMA).__call__
+        self.strings: list[str] = []
+        self.maps: list[tuple[str, bool]] = []  # (name, whether its values are strings)
+        for name in schema.searchable:
+            type = schema.attributes[name].type
+            if type.kind is Kind.MAP:
+                values = type.values
+                self.maps.append((name, values is not None and values.kind is Kind.STRING))
+            elif type.kind is Kind.STRING:
+                self.strings.append(name)
+
+    def __call__(self, entity: Any) -> bool:
+        data = entity if isinstance(entity, Mapping) else _as_dict(entity)
+        matches = self.matches
+        for name in self.strings:
+            value = data.get(name)
+            if isinstance(value, str) and matches({"v": value}):
+                return True
+        for name, with_values in self.maps:
+            found = data.get(name)
+            if not isinstance(found, Mapping):
+                continue
+            for key, value in found.items():
+                if matches({"v": key}):
+                    return True
+                if with_values and isinstance(value, str) and matches({"v": value}):
+                    return True
+        return False
 
 
 # --- checking each parameter ----------------------------------------------------------
