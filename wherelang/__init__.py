@@ -33,11 +33,19 @@ from .nodes import (
 from .evaluate import Predicate, compile, filter
 from .parser import STRICT_LIMITS, Limits, parse
 from .text import decode_query, encode_query
+from .schema import Attribute, Kind, Relation, Schema, Type
+from .validate import validate
 from .builder import attr
 from .query import ListQuery
 
 __all__ = [
     "parse",
+    "validate",
+    "Schema",
+    "Attribute",
+    "Relation",
+    "Type",
+    "Kind",
     "compile",
     "filter",
     "Predicate",
