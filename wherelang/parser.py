@@ -596,18 +596,24 @@ _OPERATOR_HINTS = {
 
 # Constructs only the extended syntax has: (pattern, what it is, hint).
 _EXTENDED_ONLY = [
-    (re.compile(r"\bOR\b", re.I), "OR", "the remote API only joins conditions with AND; use IN (...) for alternatives of one attribute"),
-    (re.compile(r"\bNOT\s+ILIKE\b", re.I), "NOT ILIKE", None),
-    (re.compile(r"\bNOT\b", re.I), "NOT", "negate the operator instead: != , NOT LIKE, NOT IN, !~"),
+    (re.compile(r"\bOR\b", re.I), "OR", "the remote API joins conditions with AND only; use IN (...) for alternatives of one attribute"),
+    (re.compile(r"\bNOT\s+ILIKE\b", re.I), "NOT ILIKE", "write !~* with a regular expression instead"),
+    (re.compile(r"\bNOT\b", re.I), "NOT", "negate the operator instead: !=, NOT LIKE, NOT IN, !~"),
     (re.compile(r"<>"), "<>", "write != instead"),
-    (re.compile(r"!~~\*"), "!~~*", None),
+    (re.compile(r"!~~\*"), "!~~*", "write !~* with a regular expression instead"),
     (re.compile(r"~~\*"), "~~*", "write ILIKE instead"),
-    (re.compile(r"-?[0-9]+\.[0-9]+"), "a decimal number", None),
-    (re.compile(r"[()]"), "parentheses", None),
+    (re.compile(r"-?[0-9]+\.[0-9]+"), "a decimal number", "write an integer"),
+    (re.compile(r"[()]"), "parentheses", "the remote API does not group conditions"),
 ]  # fmt: skip
+
+# The keywords that, after NOT, make an operator.
+_NEGATED_KEYWORDS = {"LIKE", "ILIKE", "IN"}
 
 
 def _describe(expected: Iterable[str]) -> tuple[str, ...]:
+    expected = set(expected)
+    if expected and expected <= _NEGATED_KEYWORDS:  # after NOT: name them
+        return tuple(sorted(expected, key=["LIKE", "ILIKE", "IN"].index))
     kinds = set()
     for name in expected:
         if name in _OPERATOR_TERMINALS:
@@ -644,6 +650,8 @@ def _operator_run(text: str, pos: int) -> tuple[int, int] | None:
     return start, end
 
 
+# Terminals that start a value (TRUE and FALSE also follow IS).
+_VALUE_TERMINALS = {"PATH", "STRING", "INT"}
 _KEYWORD_TERMINALS = {"AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "LIKE", "ILIKE", "LEN"}
 
 
@@ -694,6 +702,14 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
         if two in ("&&", "||"):
             return error("unknown-operator", f"unknown operator {two!r}", 2,
                          f"use {'AND' if two == '&&' else 'OR'}", False)  # fmt: skip
+        if ch == ".":
+            if text[pos + 1 : pos + 2] == "'":
+                pos += 1
+                return error("unterminated-string", "unterminated quoted key: no closing quote",
+                             len(text) - pos, "close the key with ' (write '' for a quote inside it)",
+                             False)  # fmt: skip
+            return error("bad-path", "a key after '.' must start and end with a letter or digit",
+                         1, "quote a key with other characters: Labels.'-key-'", False)  # fmt: skip
         if ch.isspace():
             return error("unexpected-character", f"unexpected white space {ch!r}", 1,
                          "separate tokens with spaces, tabs or newlines")  # fmt: skip
@@ -711,18 +727,26 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
             return error(f"trailing-{word.lower()}", f"{word} at the end needs a condition after it",
                          len(word), f"remove the trailing {word} or add a condition")  # fmt: skip
         if not text.strip():
-            return error("empty", "the expression is empty", 1, "write a condition such as Slug = 'x'")
+            pos = 0
+            return error("empty", "the expression is empty", len(text),
+                         "write a condition such as Slug = 'x'")  # fmt: skip
         return error("unexpected-end", "unexpected end of the input")
     if token_type in ("AND", "OR") and re.search(r"\b(AND|OR)$", before, re.I):
         return error("missing-condition", f"{token_type} follows {before[-3:].strip().upper()} with no condition between",
                      len(token.value), "remove one of them or add a condition")  # fmt: skip
-    if token_type == "NULL":
+    if token_type == "NULL" and expected & _VALUE_TERMINALS:
         return error("null-comparison", "NULL is not a value to compare with",
                      len(token.value), "use IS NULL or IS NOT NULL", False)  # fmt: skip
     if "AND" in expected and token_type in {"PATH", "LEN", "STRING", "INT", "DECIMAL", "TRUE",
                                              "FALSE", "NOT", "LPAR"}:  # fmt: skip
-        return error("missing-and", "missing AND between conditions", 1,
+        return error("missing-and", "missing AND between conditions", len(token.value),
                      "join conditions with AND")  # fmt: skip
+    if token_type in ("TRUE", "FALSE") and expected == {"NULL"}:
+        operand = re.sub(r"\s*\bIS(\s+NOT)?$", "", before, flags=re.I)
+        return error("truth-of-operand", "IS [NOT] TRUE|FALSE tests a comparison, not a value",
+                     len(token.value), f"for a bool attribute write {operand} = {token.value.lower()}; "
+                     f"IS [NOT] TRUE|FALSE follows a comparison: {operand} = 'x' IS NOT TRUE",
+                     False)  # fmt: skip
     if token_type in _KEYWORD_TERMINALS and "PATH" in expected:
         return error("reserved-word", f"{token.value} is a keyword, not an attribute name",
                      len(token.value), "keywords cannot name attributes")  # fmt: skip
@@ -733,13 +757,14 @@ def _extended_only(text: str, pos: int) -> WhereSyntaxError:
     for pattern, what, hint in _EXTENDED_ONLY:
         for match in pattern.finditer(text, max(0, pos - 12), min(len(text), pos + 12)):
             if match.start() <= pos <= match.end():
+                verb = "are" if what == "parentheses" else "is"
                 return WhereSyntaxError(
                     "extended-syntax",
-                    f"{what} is only in the extended syntax",
+                    f"{what} {verb} only in the extended syntax",
                     text=text,
                     position=match.start(),
                     length=match.end() - match.start(),
-                    hint=hint or "parse with extended=True to allow it",
+                    hint=f"{hint}, or parse with extended=True",
                 )
     return WhereSyntaxError(
         "extended-syntax",
