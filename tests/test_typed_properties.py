@@ -149,3 +149,39 @@ def test_hops_reach_related_entities(data: st.DataObject) -> None:
     for node in walk(typed):
         if isinstance(node, Attr) and node.hops:
             assert unit.relations[node.hops[0]].many is False
+
+
+# --- any parsed expression: a typed tree or a WhereValidationError, nothing else -----
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_any_expression_validates_or_fails_cleanly(data: st.DataObject) -> None:
+    from wherelang import WhereValidationError
+    from wherelang.strategies import expressions
+
+    extended = data.draw(st.booleans())
+    schema = data.draw(st.sampled_from([SCHEMAS["Unit"], SCHEMAS["Every"], SCHEMAS["C1"]]))
+    text = data.draw(expressions(extended)).to_where()
+    try:
+        typed = parse(text, extended=extended, schema=schema)
+    except WhereValidationError as err:
+        assert err.code in {
+            "unknown-attribute", "not-filterable", "bad-path", "key-too-long",
+            "operator-not-allowed", "bad-literal", "type-mismatch", "bad-regex",
+            "bad-like-pattern", "no-attribute",
+        }  # fmt: skip
+        assert err.position is not None and 0 <= err.position < len(text)
+        assert err.position + err.length <= len(text)
+        assert err.text == text and err.hint != ""
+    else:
+        assert typed.to_where() == text
+
+
+def test_path_cache_stays_bounded() -> None:
+    from wherelang.validate import _PATH_CACHE
+
+    schema = Schema("Big", [Attribute("Labels", Type(Kind.MAP, values=Type(Kind.STRING)))])
+    for i in range(_PATH_CACHE + 10):
+        parse(f"Labels.k{i} = 'x'", schema=schema, cache=False)
+    assert len(schema._paths) <= _PATH_CACHE

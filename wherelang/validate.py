@@ -285,6 +285,9 @@ def _resolve(segments: tuple[str, ...], schema: Schema) -> _Resolution:
 
 _SEGMENT = re.compile(r"'(?:[^']|'')*'|[^.']+")
 
+# Resolved paths kept per schema.
+_PATH_CACHE = 4096
+
 
 def _a(type: Type) -> str:
     text = str(type)
@@ -343,6 +346,8 @@ class _Checker:
         cache: dict[tuple[str, ...], _Resolution] = self.schema._paths
         found = cache.get(path.segments)
         if found is None:
+            if len(cache) >= _PATH_CACHE:  # distinct map keys must not grow it without end
+                cache.clear()
             found = cache[path.segments] = _resolve(path.segments, self.schema)
         if isinstance(found, _PathError):
             raise self.error(
