@@ -390,3 +390,18 @@ def test_validating_a_typed_tree_again_gives_the_same_tree() -> None:
     text = f"CreatedAt >= '2025-01-07' AND SpaceID = '{UUID_TEXT}' AND Labels.a = 'b'"
     typed = parse(text, schema=unit())
     assert validate(typed, unit()) == typed
+
+
+def test_regex_that_is_not_unicode_text_is_a_bad_regex() -> None:
+    from wherelang.nodes import Path
+    from wherelang.validate import validate
+
+    with pytest.raises(WhereValidationError) as info:
+        validate(Compare(Path(("Slug",)), Op.REGEX, Literal("\ud800")), unit())
+    assert info.value.code == "bad-regex"
+
+
+def test_regex_too_big_for_re2_is_a_bad_regex() -> None:
+    with pytest.raises(WhereValidationError) as info:
+        parse("Slug ~ '((a{1000}){1000}){1000}'", schema=unit())
+    assert (info.value.code, info.value.position) == ("bad-regex", 7)

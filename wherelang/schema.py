@@ -180,7 +180,12 @@ class Schema:
         object.__setattr__(self, "_paths", {})
 
     def __hash__(self) -> int:
-        return hash((self.name, tuple(self.attributes.items()), tuple(self.relations.items())))
+        # Schemas key caches (compiled predicates, SQL); hash the attributes once.
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash((self.name, tuple(self.attributes.items()), tuple(self.relations.items())))
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     def attribute(self, name: str) -> Attribute | None:
         return self.attributes.get(name)

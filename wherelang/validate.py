@@ -167,6 +167,8 @@ def _regex_error(pattern: str) -> str | None:
     options.log_errors = False  # RE2 would print its own error lines to stderr
     try:
         re2.compile(pattern, options=options)
+    except UnicodeError:  # a lone surrogate in a tree built in code
+        return "the pattern is not valid Unicode text"
     except re2.error as exc:
         detail = exc.args[0] if exc.args else exc
         if isinstance(detail, bytes):
