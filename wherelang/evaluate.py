@@ -22,6 +22,7 @@ function does no dispatch on node types per entity.
 from __future__ import annotations
 
 import builtins
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
@@ -93,7 +94,7 @@ class _NaN(float):
     __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, float) and other != other
+        return isinstance(other, float) and math.isnan(other)
 
     def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
@@ -619,8 +620,8 @@ def _element_test(
 ) -> Callable[[Iterable[Any]], bool]:
     """``array ? value``: some element equals ``value`` (elements of other types never do)."""
     kind = items.kind
-    if kind is Kind.STRING:
-        return lambda arr: value in arr
+    if kind is Kind.STRING and not norm.strict:
+        return lambda arr: value in arr  # other types never equal a str
     if kind is Kind.JSON:
         kind_of = type(value)
         return lambda arr: any(type(x) is kind_of and x == value for x in arr)
