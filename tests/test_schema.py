@@ -86,9 +86,9 @@ def test_every_supported_annotation() -> None:
     assert schema.attributes["color"].type.enum == ("red", "green")
     nullable = {n for n, a in schema.attributes.items() if a.nullable}
     assert nullable == {"opt", "pipe", "anything"}
-    # searchable defaults to the string and map attributes
+    # searchable defaults to the string and map attributes (a bare dict is json)
     assert set(schema.searchable) == {"s", "opt", "lit", "color", "labels", "by_id",
-                                      "nested_map", "extra", "raw"} - {"raw"}  # fmt: skip
+                                      "nested_map", "extra"}  # fmt: skip
 
 
 def test_derived_schema_validates_and_types() -> None:
