@@ -341,7 +341,7 @@ def expressions_for(
     >>> from wherelang import confighub, parse
     >>> from wherelang.validate import validate
     >>> unit = confighub.schema("Unit")
-    >>> @settings(max_examples=20)
+    >>> @settings(max_examples=20, deadline=None)
     ... @given(expressions_for(unit))
     ... def test_typed(expr):
     ...     assert parse(expr.to_where(), schema=unit) == validate(expr, unit)
