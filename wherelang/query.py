@@ -21,6 +21,8 @@ True
 from __future__ import annotations
 
 import difflib
+import json
+from dataclasses import dataclass
 from dataclasses import fields, is_dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
@@ -28,7 +30,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
 
-from .errors import WhereError, WhereValidationError
+from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Literal, Node, Not, Op, Or, Truth
 from .parser import Limits, parse
 from .schema import Attribute, Kind, Relation, Schema, Type
@@ -40,6 +42,7 @@ __all__ = [
     "Resolver",
     "MemoryStore",
     "PARAMETERS",
+    "SqlQuery",
 ]
 
 #: The parameters of a list endpoint, in the order query strings print them.
@@ -465,6 +468,112 @@ class ListQuery(BaseModel):
             yield response
 
 
+    # --- SQL ----------------------------------------------------------------------------
+
+    def to_sql(
+        self,
+        dialect: str = "postgres",
+        *,
+        table: str | None = None,
+        tables: Mapping[str, str] | None = None,
+        filters: FilterStore | None = None,
+        space_id: UUID | str | None = None,
+        params: bool = True,
+    ) -> SqlQuery:
+        """One SELECT that does what :meth:`apply` does, for the default table layout of
+        :func:`wherelang.sql.create_table` (one column per attribute).
+
+        ``table`` names the entities' table (default: the entity name), ``tables`` the
+        tables of related entity types (default: their names). ``include`` and paths
+        through relations become LEFT JOINs; ``select`` selects only the returned
+        columns; ``contains`` searches string columns and the keys and string values of
+        JSON map columns. :meth:`SqlQuery.shape` turns a result row into the shape
+        ``apply`` gives.
+
+        >>> q = ListQuery(entity="Unit", where="Labels.tier = 'backend'", select=["Slug"])
+        >>> print(q.to_sql("sqlite", table="units").sql.split(" WHERE ")[0])
+        SELECT "Unit"."Labels", "Unit"."OrganizationID", "Unit"."Slug", "Unit"."SpaceID", "Unit"."UnitID" FROM "units" AS "Unit"
+        """
+        from . import sql as wsql
+
+        base = _SQL_DIALECTS.get(dialect.lower(), dialect.lower())
+        alias = self.entity.name
+        tables = dict(tables or {})
+        condition = self.condition(filters, space_id=space_id)
+
+        def ident(name: str) -> str:
+            return str(_sg_exp().to_identifier(name, quoted=True).sql(dialect=base))
+
+        def column(owner: str, name: str) -> str:
+            return f"{ident(owner)}.{ident(name)}"
+
+        columns: list[tuple[str, str, Type]] = []
+        returned = self.returned(condition)
+        for name in returned if returned is not None else tuple(self.entity.attributes):
+            columns.append((alias, name, self.entity.attributes[name].type))
+
+        joins: list[str] = []
+        mapping: dict[str, Any] = {}
+        joined: set[str] = set()
+
+        def join(field: str) -> Schema:
+            relation = self.entity.relation(field)
+            related = self.entity.related(field)
+            if relation is None or related is None or related.id is None:
+                raise WhereSqlError(
+                    "sql-unknown-relation",
+                    f"the related entity {field} of {self.entity.name} has no known schema",
+                )
+            if relation.many:
+                raise WhereSqlError(
+                    "sql-include-many",
+                    f"{relation.via} relates {self.entity.name} to many {relation.entity} "
+                    "entities; SQL joins only one",
+                    hint="include it in memory with apply()",
+                    parameter="include",
+                )
+            if field not in joined:
+                joined.add(field)
+                other = tables.get(relation.entity, relation.entity)
+                joins.append(
+                    f"LEFT JOIN {ident(other)} AS {ident(field)} "
+                    f"ON {column(field, related.id)} = {column(alias, relation.via)}"
+                )
+                mapping[field] = wsql.Joined(field)
+            return related
+
+        for relation in self.relations():
+            related = join(relation.field)
+            columns += [(relation.field, a.name, a.type) for a in related.attributes.values()]
+        if condition is not None:
+            for hop in _hops(condition):
+                join(hop)
+
+        where: list[str] = []
+        values: list[Any] = []
+        if condition is not None:
+            clause = wsql.to_sql(condition, dialect=dialect, mapping=mapping, params=params,
+                                 table=alias)  # fmt: skip
+            where.append(clause.sql)
+            values += clause.params
+        if self.contains is not None:
+            sql, found = _contains_sql(self.entity, self.contains, dialect, base, alias,
+                                       params, ident)  # fmt: skip
+            where.append(sql)
+            values += found
+        text = "SELECT " + ", ".join(column(owner, name) for owner, name, _ in columns)
+        text += f" FROM {ident(table or self.entity.name)} AS {ident(alias)}"
+        for item in joins:
+            text += " " + item
+        if where:
+            text += " WHERE " + " AND ".join(
+                where[0:1] if len(where) == 1 else [f"({w})" for w in where]
+            )
+        return SqlQuery(
+            text, tuple(values), dialect, tuple(columns), self.entity.name, bool(self.relations())
+        )
+
+
 def used_attributes(expr: Expr, schema: Schema) -> set[str]:
     """The attributes of ``schema``'s entity that a typed expression reads: a path
     through a relation reads the relation's ID attribute (``Space.Labels.x``: ``SpaceID``)."""
@@ -594,6 +703,157 @@ class _Search:
                 if with_values and isinstance(value, str) and matches({"v": value}):
                     return True
         return False
+
+
+# --- SQL helpers --------------------------------------------------------------------------
+
+# Spellings wherelang.sql accepts, as sqlglot names them (for quoting identifiers).
+_SQL_DIALECTS = {"postgresql": "postgres", "pg": "postgres", "mariadb": "mysql"}
+
+
+def _sg_exp() -> Any:
+    from sqlglot import exp
+
+    return exp
+
+
+@dataclass(frozen=True)
+class SqlQuery:
+    """A SELECT from :meth:`ListQuery.to_sql`: ``sql`` text and positional ``params``
+    for the driver; ``columns`` says which (entity, attribute) each result column is."""
+
+    sql: str
+    params: tuple[Any, ...]
+    dialect: str
+    columns: tuple[tuple[str, str, Type], ...]
+    entity: str
+    extended: bool
+
+    def __str__(self) -> str:
+        return self.sql
+
+    def shape(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A result row as :meth:`ListQuery.apply` returns entities: a dict of the
+        entity's attributes, or with ``include`` the extended response (a related
+        entity whose columns are all NULL, because no row joined, is None)."""
+        out: dict[str, dict[str, Any]] = {}
+        for (owner, name, type), value in zip(self.columns, row):
+            if value is not None and type.kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
+                if isinstance(value, (str, bytes)):
+                    value = json.loads(value)
+            elif isinstance(value, UUID):
+                value = str(value)
+            out.setdefault(owner, {})[name] = value
+        main = out.pop(self.entity, {})
+        if not self.extended:
+            return main
+        response: dict[str, Any] = {self.entity: main}
+        for owner, values in out.items():
+            response[owner] = values if any(v is not None for v in values.values()) else None
+        return response
+
+
+def _hops(expr: Expr) -> list[str]:
+    """The first relation hop of every path in a typed expression, in order."""
+    found: list[str] = []
+    stack: list[Node] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend(reversed(node.items))
+        elif isinstance(node, (Not, Truth)):
+            stack.append(node.expr)
+        elif isinstance(node, Compare):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, (In, IsNull)):
+            stack.append(node.operand)
+        elif isinstance(node, Len):
+            stack.append(node.path)
+        elif isinstance(node, Attr) and node.hops and node.hops[0] not in found:
+            found.append(node.hops[0])
+    return found
+
+
+# contains over JSON maps: one row per entry (k, v) under the alias wl_kv. The key and
+# value tests are wherelang.sql's ILIKE, compiled against a two-attribute schema.
+_KV_SCHEMA = Schema("contains", [Attribute("k", _TEXT), Attribute("v", _TEXT)])
+_ENTRIES: dict[str, tuple[str, str]] = {
+    # dialect: (rows of keys and values, rows of values only or "" when the first has both)
+    "postgres": (
+        "SELECT 1 FROM jsonb_each_text(CASE WHEN jsonb_typeof({col}) = 'object' THEN {col} END)"
+        " AS wl_kv(k, v)",
+        "",
+    ),
+    "sqlite": (
+        "SELECT 1 FROM (SELECT key AS k, value AS v FROM json_each({col})"
+        " WHERE json_type({col}) = 'object') AS wl_kv",
+        "",
+    ),
+    "duckdb": (
+        "SELECT 1 FROM (SELECT key AS k, value ->> '$' AS v FROM json_each({col})"
+        " WHERE json_type({col}) = 'OBJECT') AS wl_kv",
+        "",
+    ),
+    "mysql": (
+        "SELECT 1 FROM JSON_TABLE(JSON_KEYS({col}), '$[*]'"
+        " COLUMNS (k TEXT CHARACTER SET utf8mb4 PATH '$')) AS wl_kv",
+        "SELECT 1 FROM JSON_TABLE({col}, '$.*'"
+        " COLUMNS (v TEXT CHARACTER SET utf8mb4 PATH '$')) AS wl_kv",
+    ),
+}
+
+
+def _contains_sql(
+    schema: Schema,
+    text: str,
+    dialect: str,
+    base: str,
+    alias: str,
+    params: bool,
+    ident: Callable[[str], str],
+) -> tuple[str, list[Any]]:
+    from . import sql as wsql
+
+    pattern = contains_pattern(text)
+    parts: list[str] = []
+    values: list[Any] = []
+
+    def compile(expr: Expr, target: Schema, table: str) -> str:
+        clause = wsql.to_sql(expr, dialect=dialect, params=params, table=table)
+        values.extend(clause.params)
+        return clause.sql
+
+    strings = [n for n in schema.searchable if schema.attributes[n].type.kind is Kind.STRING]
+    maps = [n for n in schema.searchable if schema.attributes[n].type.kind is Kind.MAP]
+    for name in strings:
+        type = schema.attributes[name].type
+        parts.append(compile(Compare(Attr((name,), (), name, None, type), Op.ILIKE,
+                                     Literal(pattern)), schema, alias))  # fmt: skip
+    if maps and base not in _ENTRIES:
+        raise WhereSqlError(
+            "sql-unsupported",
+            f"contains over map attributes has no SQL for {dialect}",
+            hint="the verified engines are " + ", ".join(_ENTRIES),
+            parameter="contains",
+        )
+    for name in maps:
+        values_type = schema.attributes[name].type.values
+        with_values = values_type is not None and values_type.kind is Kind.STRING
+        col = f"{ident(alias)}.{ident(name)}"
+        both, values_only = _ENTRIES.get(base, ("", ""))
+        key_test = compile(_ilike("k", pattern), _KV_SCHEMA, "wl_kv")
+        if not with_values:
+            parts.append(f"EXISTS ({both.format(col=col)} WHERE {key_test})")
+        elif values_only:
+            parts.append(f"EXISTS ({both.format(col=col)} WHERE {key_test})")
+            value_test = compile(_ilike("v", pattern), _KV_SCHEMA, "wl_kv")
+            parts.append(f"EXISTS ({values_only.format(col=col)} WHERE {value_test})")
+        else:
+            value_test = compile(_ilike("v", pattern), _KV_SCHEMA, "wl_kv")
+            parts.append(f"EXISTS ({both.format(col=col)} WHERE {key_test} OR {value_test})")
+    if not parts:
+        return "1 = 0", values  # nothing searchable: nothing matches
+    return " OR ".join(parts), values
 
 
 # --- checking each parameter ----------------------------------------------------------

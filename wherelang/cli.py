@@ -1,0 +1,585 @@
+"""The ``wherelang`` command line (also ``python -m wherelang``).
+
+Exit codes: 0 success; 1 invalid input (a where expression, a parameter, JSON, a schema
+file); 2 wrong usage (unknown command or option, missing argument). Results go to
+standard output, errors to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, NoReturn
+from uuid import UUID
+
+from .errors import WhereError
+from .parser import parse
+from .query import ListQuery, MemoryStore
+from .schema import Attribute, Kind, Relation, Schema, Type
+from .text import decode_query, encode_query
+
+__all__ = ["main", "EXIT_OK", "EXIT_INVALID", "EXIT_USAGE"]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+DESCRIPTION = """\
+Check, format, encode and run where expressions of ConfigHub-style list APIs.
+
+  wherelang filter --sample --where "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"
+  wherelang check --entity Unit "CreatedAt >= '2025-01-07' AND Slug = 'test'"
+  wherelang encode --entity Unit --where "Slug = 'a b'" --select DisplayName
+
+exit codes: 0 success, 1 invalid input, 2 wrong usage"""
+
+
+class InputError(Exception):
+    """Input that is not a where error but still the user's to fix (a file, JSON)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+# --- schemas ------------------------------------------------------------------------
+
+
+def _schema_file(path: str) -> Schema:
+    """A schema from JSON: the output of ``wherelang describe --json``, or an entity of
+    the catalog format (``attributes`` with types, optional ``filterable`` and
+    ``includable`` lists, ``relations``)."""
+    try:
+        spec = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read schema file {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"schema file {path} is not JSON: {exc}") from None
+    try:
+        return schema_from_json(spec, default_name=Path(path).stem)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"schema file {path} is not a schema: {exc}") from None
+
+
+def schema_from_json(spec: Any, default_name: str = "Entity") -> Schema:
+    """Build a :class:`Schema` from its JSON description (see :func:`schema_to_json`).
+
+    >>> s = schema_from_json({"name": "Thing", "attributes": {"slug": {"type": "string"}}})
+    >>> s.attribute("slug").filterable, s.attribute("slug").searchable
+    (True, True)
+    """
+    if not isinstance(spec, dict) or not isinstance(spec.get("attributes"), dict):
+        raise ValueError('expected an object with "attributes"')
+    filterable = spec.get("filterable")
+    includable = set(spec.get("includable") or ())
+    attributes = []
+    for name, attr in spec["attributes"].items():
+        attr = {"type": attr} if isinstance(attr, str) else attr
+        type = Type.of(attr)
+        usable = attr.get("filterable", filterable is None or name in filterable)
+        attributes.append(
+            Attribute(
+                name,
+                type,
+                nullable=bool(attr.get("nullable", True)),
+                filterable=bool(usable),
+                searchable=bool(
+                    attr.get("searchable", usable and type.kind in (Kind.STRING, Kind.MAP))
+                ),
+                always=bool(attr.get("always", False)),
+                description=str(attr.get("description", "")),
+            )
+        )
+    relations = []
+    raw = spec.get("relations") or []
+    if isinstance(raw, dict):  # the catalog's {"SpaceID": "Space"}
+        raw = [{"via": via, "entity": entity} for via, entity in raw.items()]
+    for rel in raw:
+        via = rel["via"]
+        field = rel.get("field") or (via[:-2] if via.endswith("ID") else via)
+        relations.append(
+            Relation(
+                field,
+                via,
+                rel["entity"],
+                many=bool(rel.get("many", False)),
+                includable=bool(rel.get("includable", via in includable)),
+            )
+        )
+    return Schema(
+        str(spec.get("name", default_name)), attributes, relations, id=spec.get("id")
+    )
+
+
+def schema_to_json(schema: Schema) -> dict[str, Any]:
+    """The JSON description of a schema, as ``wherelang describe --json`` prints it."""
+    return {
+        "name": schema.name,
+        "id": schema.id,
+        "attributes": {
+            a.name: {
+                **a.type.to_json(),
+                "nullable": a.nullable,
+                "filterable": a.filterable,
+                "searchable": a.searchable,
+                "always": a.always,
+                **({"description": a.description} if a.description else {}),
+            }
+            for a in schema.attributes.values()
+        },
+        "relations": [
+            {
+                "field": r.field,
+                "via": r.via,
+                "entity": r.entity,
+                "many": r.many,
+                "includable": r.includable,
+            }
+            for r in schema.relations.values()
+        ],
+    }
+
+
+def _schema(args: argparse.Namespace, required: bool = False) -> Schema | None:
+    from . import confighub
+
+    if args.schema is not None:
+        return _schema_file(args.schema)
+    if args.entity is not None:
+        return confighub.schema(args.entity)
+    if getattr(args, "sample", False):
+        return confighub.schema("Unit")
+    if required:
+        raise _Usage(f"{args.command} needs --entity NAME or --schema FILE")
+    return None
+
+
+class _Usage(Exception):
+    pass
+
+
+# --- reading input ------------------------------------------------------------------
+
+
+def _expression(args: argparse.Namespace) -> str:
+    if args.expression is not None and args.expression != "-":
+        return str(args.expression)
+    return sys.stdin.read()
+
+
+def _read_entities(stream: IO[str], name: str) -> Iterator[Any]:
+    """Entities from a JSON array or from JSON Lines, lazily for JSON Lines."""
+    first = ""
+    lines = iter(stream)
+    buffered: list[str] = []
+    for line in lines:
+        buffered.append(line)
+        if line.strip():
+            first = line.lstrip()[:1]
+            break
+    if first == "[":
+        text = "".join(buffered) + "".join(lines)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name}: not JSON: {exc}") from None
+        if not isinstance(data, list):
+            raise InputError(f"{name}: expected a JSON array of entities")
+        yield from data
+        return
+    number = 0
+    for line in _chain(buffered, lines):
+        number += 1
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name}, line {number}: not JSON: {exc.msg}") from None
+
+
+def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def _open_inputs(paths: Sequence[str]) -> Iterator[Any]:
+    if not paths or paths == ["-"]:
+        yield from _read_entities(sys.stdin, "<stdin>")
+        return
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as stream:
+                yield from _read_entities(stream, path)
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(by_alias=True, mode="json")
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+# --- commands -----------------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    text = _expression(args)
+    schema = _schema(args)
+    try:
+        expr = parse(text, schema=schema, extended=args.extended)
+    except WhereError as err:
+        if args.json:
+            print(_dump({"valid": False, "error": err.to_dict()}))
+        else:
+            _report(err)
+        return EXIT_INVALID
+    if args.json:
+        print(_dump({"valid": True, "where": expr.to_where(), "query": expr.to_query()}))
+    else:
+        print(expr.to_where())
+    return EXIT_OK
+
+
+def _cmd_fmt(args: argparse.Namespace) -> int:
+    schema = _schema(args)
+    if args.expression is not None and args.expression != "-":
+        texts = [(0, str(args.expression))]
+    else:
+        texts = [(n, line) for n, line in enumerate(sys.stdin, 1) if line.strip()]
+    status = EXIT_OK
+    for number, text in texts:
+        try:
+            print(parse(text.rstrip("\n"), schema=schema, extended=args.extended).to_where())
+        except WhereError as err:
+            _report(err, f"line {number}: " if number else "")
+            status = EXIT_INVALID
+    return status
+
+
+def _list_options(args: argparse.Namespace) -> dict[str, str]:
+    values = {
+        "where": args.where,
+        "filter": args.filter,
+        "contains": args.contains,
+        "select": args.select,
+        "include": args.include,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _cmd_encode(args: argparse.Namespace) -> int:
+    params = _list_options(args)
+    if params:
+        if args.expression is not None:
+            raise _Usage("give the where expression either as an argument or as --where")
+        schema = _schema(args, required=True)
+        assert schema is not None
+        query = ListQuery.from_params(params, entity=schema, extended=args.extended)
+        print(query.to_query_string())
+        return EXIT_OK
+    text = _expression(args)
+    if args.raw:
+        print(encode_query(text))
+        return EXIT_OK
+    print(parse(text, schema=_schema(args), extended=args.extended).to_query())
+    return EXIT_OK
+
+
+def _cmd_decode(args: argparse.Namespace) -> int:
+    value = args.value if args.value is not None else sys.stdin.read().strip()
+    if args.params:
+        schema = _schema(args)
+        if schema is None:
+            # Without a schema: decode each parameter and check nothing.
+            out: dict[str, str] = {}
+            for part in value.lstrip("?").split("&"):
+                if part:
+                    name, _, raw = part.partition("=")
+                    out[decode_query(name)] = decode_query(raw)
+            print(_dump(out))
+            return EXIT_OK
+        query = ListQuery.from_params(value, entity=schema, extended=args.extended)
+        print(_dump(query.to_params()))
+        return EXIT_OK
+    print(decode_query(value))
+    return EXIT_OK
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    schema = _schema(args, required=True)
+    assert schema is not None
+    params = _list_options(args)
+    if args.expression is not None:
+        if "where" in params:
+            raise _Usage("give the where expression either as an argument or as --where")
+        params["where"] = _expression(args)
+    query = ListQuery.from_params(params, entity=schema, extended=args.extended)
+    if args.clause:
+        if query.where is None:
+            raise _Usage("--clause needs a where expression")
+        from .sql import to_sql
+
+        clause = to_sql(query.where, dialect=args.dialect, params=not args.inline)
+        print(clause.sql)
+        if clause.params:
+            print("-- params: " + _dump(list(clause.params)))
+        return EXIT_OK
+    tables = dict(_pairs(args.table_for or [], "--table-for"))
+    statement = query.to_sql(
+        args.dialect, table=args.table, tables=tables, params=not args.inline
+    )
+    print(statement.sql)
+    if statement.params:
+        print("-- params: " + _dump(list(statement.params)))
+    return EXIT_OK
+
+
+def _pairs(items: Sequence[str], option: str) -> Iterator[tuple[str, str]]:
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise _Usage(f"{option} takes ENTITY=VALUE, not {item!r}")
+        yield name, value
+
+
+def _cmd_filter(args: argparse.Namespace) -> int:
+    schema = _schema(args, required=True)
+    assert schema is not None
+    query = ListQuery.from_params(_list_options(args), entity=schema, extended=args.extended)
+    store = MemoryStore()
+    if args.sample:
+        if args.inputs:
+            raise _Usage("give input files or --sample, not both")
+        from . import sample
+
+        store = sample.store()
+        if schema.name not in sample.names():
+            raise InputError(f"the sample has no {schema.name} entities")
+        entities: Any = sample.entities(schema.name)
+    else:
+        entities = _open_inputs(args.inputs)
+    for entity, path in _pairs(args.related or [], "--related"):
+        try:
+            with open(path, encoding="utf-8") as stream:
+                store.add(entity, list(_read_entities(stream, path)))
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    results = query.apply(entities, filters=store, resolver=store, space_id=args.space)
+    count = 0
+    out = sys.stdout
+    for item in results:
+        count += 1
+        if args.limit is not None and count > args.limit:
+            break
+        if not args.count:
+            out.write(_dump(item) + "\n")
+    if args.count:
+        print(min(count, args.limit) if args.limit is not None else count)
+    return EXIT_OK
+
+
+def _cmd_entities(args: argparse.Namespace) -> int:
+    from . import confighub
+
+    rows = []
+    for name in confighub.names():
+        s = confighub.schema(name)
+        rows.append((name, s.id or "", str(len(s.filterable)), ", ".join(s.includable)))
+    if args.json:
+        print(_dump([{"name": r[0], "id": r[1]} for r in rows]))
+        return EXIT_OK
+    _table(("ENTITY", "ID", "FILTERABLE", "INCLUDABLE"), rows)
+    return EXIT_OK
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    from . import confighub
+
+    if args.name is not None and (args.entity or args.schema):
+        raise _Usage("name the entity either as an argument or with --entity/--schema")
+    schema = confighub.schema(args.name) if args.name is not None else _schema(args)
+    if schema is None:
+        raise _Usage("describe needs an ENTITY name, --entity NAME or --schema FILE")
+    if args.json:
+        print(json.dumps(schema_to_json(schema), indent=2))
+        return EXIT_OK
+    print(f"{schema.name}" + (f" (ID {schema.id})" if schema.id else ""))
+    rows = []
+    for a in schema.attributes.values():
+        flags = [
+            word
+            for word, on in (
+                ("filterable", a.filterable),
+                ("searchable", a.searchable),
+                ("always returned", a.always),
+            )
+            if on
+        ]
+        rows.append((a.name, str(a.type), ", ".join(flags)))
+    print()
+    _table(("ATTRIBUTE", "TYPE", "USE"), rows)
+    if schema.relations:
+        print()
+        rel_rows = [
+            (r.field, r.via, r.entity + (" (many)" if r.many else ""), "yes" if r.includable else "")
+            for r in schema.relations.values()
+        ]
+        _table(("RELATION", "VIA", "ENTITY", "INCLUDABLE"), rel_rows)
+    return EXIT_OK
+
+
+def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in (head, *rows)) for i in range(len(head))]
+    for row in (head, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def _report(err: WhereError, prefix: str = "") -> None:
+    print(f"error: {prefix}{err}", file=sys.stderr)
+
+
+# --- the parser ---------------------------------------------------------------------
+
+
+def _schema_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("schema")
+    pick = group.add_mutually_exclusive_group()
+    pick.add_argument("--entity", metavar="NAME", help="a built-in ConfigHub entity type (Unit, Space, ...)")
+    pick.add_argument("--schema", metavar="FILE", help="a JSON schema (as printed by describe --json)")
+    group.add_argument(
+        "--extended", action="store_true", help="accept the extended syntax (OR, NOT, parentheses)"
+    )
+
+
+def _list_query_options(parser: argparse.ArgumentParser, where: bool = True) -> None:
+    group = parser.add_argument_group("list parameters")
+    if where:
+        group.add_argument("--where", metavar="EXPR", help="a where expression")
+    group.add_argument("--filter", metavar="UUID", help="the ID of a saved Filter")
+    group.add_argument("--contains", metavar="TEXT", help="free-text search")
+    group.add_argument("--select", metavar="NAMES", help="comma-separated attributes to return")
+    group.add_argument("--include", metavar="NAMES", help="comma-separated relations to expand")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="wherelang",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from . import __name__ as package
+
+    parser.add_argument("--version", action="version", version=f"{package} {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser("check", help="validate a where expression and print its canonical form")
+    p.add_argument("expression", nargs="?", help="the expression (default: standard input)")
+    p.add_argument("--json", action="store_true", help="print the result or the error as JSON")
+    _schema_options(p)
+    p.set_defaults(run=_cmd_check)
+
+    p = commands.add_parser("fmt", help="print where expressions in canonical form")
+    p.add_argument("expression", nargs="?", help="the expression (default: one per line of standard input)")
+    _schema_options(p)
+    p.set_defaults(run=_cmd_fmt)
+
+    p = commands.add_parser("encode", help="percent-encode a where expression, or list parameters")
+    p.add_argument("expression", nargs="?", help="the expression (default: standard input)")
+    p.add_argument("--raw", action="store_true", help="encode the text as given, without parsing it")
+    _schema_options(p)
+    _list_query_options(p)
+    p.set_defaults(run=_cmd_encode)
+
+    p = commands.add_parser("decode", help="decode a percent-encoded value or query string")
+    p.add_argument("value", nargs="?", help="the encoded text (default: standard input)")
+    p.add_argument("--params", action="store_true", help="decode a whole query string into JSON")
+    _schema_options(p)
+    p.set_defaults(run=_cmd_decode)
+
+    p = commands.add_parser("sql", help="compile a list query to a SQL SELECT (or a WHERE clause)")
+    p.add_argument("expression", nargs="?", help="the where expression")
+    p.add_argument("--dialect", default="postgres", help="postgres, mysql, sqlite, duckdb, or any sqlglot dialect")
+    p.add_argument("--table", metavar="NAME", help="the table of the entities (default: the entity name)")
+    p.add_argument("--table-for", metavar="ENTITY=TABLE", action="append", help="the table of a related entity type")
+    p.add_argument("--clause", action="store_true", help="print only the WHERE condition")
+    p.add_argument("--inline", action="store_true", help="inline the values instead of placeholders")
+    _schema_options(p)
+    _list_query_options(p)
+    p.set_defaults(run=_cmd_sql)
+
+    p = commands.add_parser("filter", help="filter JSON entities; print the matches as JSON Lines")
+    p.add_argument("inputs", nargs="*", metavar="FILE", help="JSON array or JSON Lines files (default: standard input)")
+    p.add_argument("--sample", action="store_true", help="filter the built-in sample data (Units by default)")
+    p.add_argument("--related", metavar="ENTITY=FILE", action="append",
+                   help="related entities (for include and filter), e.g. Space=spaces.jsonl")  # fmt: skip
+    p.add_argument("--space", metavar="UUID", help="the space of the request (checked against a filter's FromSpaceID)")
+    p.add_argument("--count", action="store_true", help="print only the number of matches")
+    p.add_argument("--limit", type=int, metavar="N", help="stop after N matches")
+    _schema_options(p)
+    _list_query_options(p)
+    p.set_defaults(run=_cmd_filter)
+
+    p = commands.add_parser("entities", help="list the built-in ConfigHub entity types")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_cmd_entities)
+
+    p = commands.add_parser("describe", help="show the attributes and relations of an entity type")
+    p.add_argument("name", nargs="?", metavar="ENTITY", help="a built-in entity type")
+    p.add_argument("--json", action="store_true", help="print the schema as JSON (usable with --schema)")
+    _schema_options(p)
+    p.set_defaults(run=_cmd_describe)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wherelang")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except _Usage as exc:
+        parser.print_usage(sys.stderr)
+        print(f"wherelang {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WhereError as err:
+        _report(err)
+        return EXIT_INVALID
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
