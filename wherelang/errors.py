@@ -98,7 +98,7 @@ class WhereError(ValueError):
         if end < 0:
             end = len(text)
         lo = max(start, pos - _CONTEXT)
-        hi = min(end, pos + self.length + _CONTEXT)
+        hi = min(end, pos + min(self.length, _CONTEXT) + _CONTEXT)
         shown = "".join(ch if ch.isprintable() else " " for ch in text[lo:hi])
         prefix = "..." if lo > start else ""
         suffix = "..." if hi < end else ""

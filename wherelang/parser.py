@@ -7,7 +7,7 @@ Lark's exceptions are turned into :class:`WhereSyntaxError` with words a user kn
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -57,7 +57,7 @@ class Limits:
 
     #: characters in the whole expression
     max_length: int = 131_072
-    #: nesting of NOT and parentheses
+    #: levels of AND, OR and NOT inside one another (the top one is level 1)
     max_depth: int = 64
     #: values in one IN list
     max_in_list: int = 1_000
@@ -379,7 +379,8 @@ _HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
     "is_null": _is_null_handler(3),
     "is_not_null": _is_null_handler(4),
     "not_": lambda s: Not(s[1], _span(s[0], s[1])),
-    "group": lambda s: s[1],
+    # A group's span takes in its parentheses, so that NOT (...) ends at the ")".
+    "group": lambda s: replace(s[1], span=_span(s[0], s[2])),
     "and_expr": _connective(And),
     "or_expr": _connective(Or),
     "strict": _connective(And),
@@ -710,6 +711,10 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                              False)  # fmt: skip
             return error("bad-path", "a key after '.' must start and end with a letter or digit",
                          1, "quote a key with other characters: Labels.'-key-'", False)  # fmt: skip
+        if ch in "-/" and pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+            return error("bad-path", f"{ch!r} cannot end a name or key",
+                         1, "names are letters, digits and _; quote a key with other "
+                         "characters: Labels.'key-'", False)  # fmt: skip
         if ch.isspace():
             return error("unexpected-character", f"unexpected white space {ch!r}", 1,
                          "separate tokens with spaces, tabs or newlines")  # fmt: skip
@@ -747,6 +752,12 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                      len(token.value), f"for a bool attribute write {operand} = {token.value.lower()}; "
                      f"IS [NOT] TRUE|FALSE follows a comparison: {operand} = 'x' IS NOT TRUE",
                      False)  # fmt: skip
+    keyword = re.search(r"(?:^|[(]|\bAND|\bOR)\s*\b(NOT|LEN)$", before, re.I)
+    if keyword and (token_type in _OPERATOR_TERMINALS or token_type in ("IN", "IS")):
+        pos = keyword.start(1)
+        word = keyword.group(1)
+        return error("reserved-word", f"{word} is a keyword, not an attribute name", len(word),
+                     "keywords cannot name attributes", False)  # fmt: skip
     if token_type in _KEYWORD_TERMINALS and "PATH" in expected:
         return error("reserved-word", f"{token.value} is a keyword, not an attribute name",
                      len(token.value), "keywords cannot name attributes")  # fmt: skip
@@ -802,7 +813,8 @@ def _check_tree(expr: Expr, text: str, limits: Limits, extended: bool) -> None:
     if not (deep or long_lists):
         return
     for node, depth in _connectives(expr):
-        if deep and depth > limits.max_depth and isinstance(node, (And, Or, Not)):
+        # The top AND/OR/NOT is level 1.
+        if deep and depth >= limits.max_depth and isinstance(node, (And, Or, Not)):
             raise _limit(text, f"nesting deeper than {limits.max_depth} levels", node.span,
                          "simplify the expression")  # fmt: skip
         if long_lists and isinstance(node, In) and len(node.values) > limits.max_in_list:
