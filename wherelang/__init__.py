@@ -32,6 +32,7 @@ from .nodes import (
 )
 from .evaluate import Predicate, compile, filter
 from .parser import STRICT_LIMITS, Limits, parse
+from .sql import SqlClause, to_sql, to_sqlglot
 from .text import decode_query, encode_query
 from .schema import Attribute, Kind, Relation, Schema, Type
 from .validate import validate
@@ -48,6 +49,9 @@ __all__ = [
     "Kind",
     "compile",
     "filter",
+    "to_sql",
+    "to_sqlglot",
+    "SqlClause",
     "Predicate",
     "attr",
     "ListQuery",
