@@ -698,7 +698,7 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
             )
         if ch == '"':
             return error("unexpected-character", "strings are quoted with single quotes, not \"",
-                         1, "write 'text'")  # fmt: skip
+                         1, "write strings in single quotes: 'text'")  # fmt: skip
         two = text[pos : pos + 2]
         if two in ("&&", "||"):
             return error("unknown-operator", f"unknown operator {two!r}", 2,
@@ -746,7 +746,7 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                                              "FALSE", "NOT", "LPAR"}:  # fmt: skip
         return error("missing-and", "missing AND between conditions", len(token.value),
                      "join conditions with AND")  # fmt: skip
-    if token_type in ("TRUE", "FALSE") and expected == {"NULL"}:
+    if token_type in ("TRUE", "FALSE") and "NULL" in expected:
         operand = re.sub(r"\s*\bIS(\s+NOT)?$", "", before, flags=re.I)
         return error("truth-of-operand", "IS [NOT] TRUE|FALSE tests a comparison, not a value",
                      len(token.value), f"for a bool attribute write {operand} = {token.value.lower()}; "
@@ -825,20 +825,21 @@ def _check_tree(expr: Expr, text: str, limits: Limits, extended: bool) -> None:
 # --- entry point ---------------------------------------------------------------
 
 
-def _attempt(text: str, start: str, limits: Limits) -> Expr | WhereSyntaxError:
+def _attempt(text: str, start: str, limits: Limits) -> tuple[Expr | WhereSyntaxError, int]:
+    """The tree or the error, and how far the parser got (the offset it failed at)."""
     engine = _engine()
     try:
-        return engine.parse(text, start, limits)  # type: ignore[no-any-return]
+        return engine.parse(text, start, limits), len(text)
     except WhereSyntaxError as exc:
-        return exc
+        return exc, exc.position or 0
     except UnexpectedToken as exc:
         token = exc.token
         if token.type == _BAD:
-            return _syntax_error(text, token.start_pos, None, set())
+            return _syntax_error(text, token.start_pos, None, set()), token.start_pos
         if token.type == "$END":
             token = _Token("$END", "", len(text), len(text))
         expected = engine.accepts(exc.state.state_stack, start)
-        return _syntax_error(text, token.start_pos, token, expected)
+        return _syntax_error(text, token.start_pos, token, expected), token.start_pos
 
 
 def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
@@ -862,10 +863,14 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
                 position=bad.start(),
                 hint="decode the input as UTF-8 text before parsing it",
             )
-    result = _attempt(text, "extended" if extended else "strict", limits)
+    result, failed_at = _attempt(text, "extended" if extended else "strict", limits)
     if isinstance(result, WhereSyntaxError):
         if not extended and result.code not in _NOT_EXTENDED_CODES:
-            if not isinstance(_attempt(text, "extended", Limits()), WhereSyntaxError):
+            # The extended syntax gets further: the strict failure is an extended-only construct.
+            wider, wider_failed_at = _attempt(text, "extended", Limits())
+            if isinstance(wider, WhereSyntaxError) and wider.code == "reserved-word":
+                raise wider  # NOT = 1: a keyword as a name, at both levels
+            if not isinstance(wider, WhereSyntaxError) or wider_failed_at > failed_at:
                 raise _extended_only(text, result.position or 0)
         raise result
     _check_tree(result, text, limits, extended)
