@@ -157,7 +157,13 @@ class Engine:
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         cur = self.cursor()
         try:
-            cur.execute(sql, params)
+            # No parameters: pass None, or psycopg and pymysql read % in literals as markers.
+            if params:
+                cur.execute(sql, params)
+            elif self.name in ("postgres", "mariadb"):
+                cur.execute(sql, None)
+            else:
+                cur.execute(sql)
             return list(cur.fetchall())
         finally:
             cur.close()
@@ -229,6 +235,18 @@ CONNECT = {
     "sqlite": connect_sqlite,
     "duckdb": connect_duckdb,
 }
+
+
+#: What an engine may refuse where PostgreSQL answers (documented in the README).
+KNOWN_LIMITS = {
+    "postgres": ("NUL character", "lone surrogate"),
+    "mariadb": ("MariaDB cannot address a key starting with '-'",),
+}
+
+
+def known_limit(engine: str, exc: WhereSqlError, params: bool = True) -> bool:
+    limits = KNOWN_LIMITS.get(engine, ()) + (() if params else ("NUL character in an inlined",))
+    return exc.code == "sql-unsupported" and any(m in exc.message for m in limits)
 
 
 def outcome(engine: Engine, expr: Expr, params: bool = True) -> set[int] | WhereSqlError:

@@ -668,7 +668,7 @@ class MariaDB(Engine):
         return _from_text(self, e, kind, {Kind.INT: "SIGNED", Kind.FLOAT: "DOUBLE"})
 
     def json_scalar(self, doc: exp.Expression, keys: tuple[str, ...], kind: Kind) -> exp.Expression:
-        path = _key(_mariadb_path(keys))
+        path = _key(self.path(keys))
         if kind is Kind.JSON:  # JSON_VALUE is NULL for objects and arrays too
             return _fn("NULLIF", _fn("JSON_TYPE", _fn("JSON_EXTRACT", doc, path)), exp.Literal.string("NULL"))
         if kind is Kind.BOOL:  # JSON_VALUE gives 1 for true, JSON_EXTRACT the JSON text
@@ -677,10 +677,21 @@ class MariaDB(Engine):
         return self.from_json_text(_fn("JSON_VALUE", doc, path), kind)
 
     def json_container(self, doc: exp.Expression, keys: tuple[str, ...]) -> exp.Expression:
-        return _fn("JSON_EXTRACT", doc, _key(_mariadb_path(keys)))
+        return _fn("JSON_EXTRACT", doc, _key(self.path(keys)))
+
+    def path(self, keys: Iterable[str]) -> str:
+        """A JSON path to ``keys``. MariaDB compares a quoted path key with the key's text
+        as written in the document; row() writes documents with json.dumps(ensure_ascii=
+        False), so the same escaping. MariaDB 10.11 reads ``$."-a"`` as no path at all."""
+        out = "$"
+        for k in keys:
+            if k.startswith("-"):
+                raise self.unsupported(f"the JSON key {k!r} (MariaDB cannot address a key starting with '-')")
+            out += "." + json.dumps(k, ensure_ascii=False)
+        return out
 
     def has_key(self, doc: exp.Expression, key: str) -> exp.Expression:
-        return _fn("JSON_CONTAINS_PATH", doc, exp.Literal.string("one"), _key(_mariadb_path((key,))))
+        return _fn("JSON_CONTAINS_PATH", doc, exp.Literal.string("one"), _key(self.path((key,))))
 
     def array_has(self, doc: exp.Expression, value: exp.Expression, kind: Kind) -> exp.Expression:
         if kind not in (Kind.STRING, Kind.INT, Kind.FLOAT, Kind.UUID):
@@ -726,10 +737,6 @@ def _pointer(keys: Iterable[str]) -> str:
     return "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys)
 
 
-def _mariadb_path(keys: Iterable[str]) -> str:
-    # MariaDB compares a quoted path key with the key's text as written in the document;
-    # row() writes documents with json.dumps(ensure_ascii=False), so the same escaping.
-    return "$" + "".join("." + json.dumps(k, ensure_ascii=False) for k in keys)
 
 
 _PLAIN_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -1312,7 +1319,12 @@ def _compile(
 def _inline(engine: Engine, tree: exp.Expression, values: list[Any]) -> exp.Expression:
     def swap(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and node.name.startswith("wl") and node.name[2:].isdigit():
-            return engine.inline(values[int(node.name[2:])])
+            value = values[int(node.name[2:])]
+            if isinstance(value, str) and "\x00" in value:
+                raise engine.unsupported(
+                    "a NUL character in an inlined literal", "bind it: to_sql(..., params=True)"
+                )
+            return engine.inline(value)
         return node
 
     return tree.transform(swap)
