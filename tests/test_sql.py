@@ -1,0 +1,514 @@
+"""wherelang.sql: tables keyed by Op, placeholder styles, mapping, other dialects,
+the regex rewrite for PostgreSQL and MariaDB, the default layout, and errors.
+
+Semantics are proven on real engines in test_sql_engines.py; here every SQL-running test
+also runs the SQL (SQLite and DuckDB in process, PostgreSQL when reachable).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+import duckdb
+import pytest
+import re2
+import sqlglot
+
+import wherelang
+from conftest import PG_DSN, unavailable
+from wherelang import sql as wsql
+from wherelang.errors import WhereEvaluationError, WhereSqlError
+from wherelang.nodes import Attr, Compare, Literal, Op
+from wherelang.schema import Attribute, Kind, Relation, Schema, Type
+
+UNIT = Schema(
+    "Unit",
+    [
+        Attribute("Pk", Type.of("int")),
+        Attribute("Slug", Type.of("string")),
+        Attribute("N", Type.of("int")),
+        Attribute("SpaceID", Type.of("uuid")),
+        Attribute("CreatedAt", Type.of("time")),
+        Attribute("Tags", Type.of({"type": "array", "items": "string"})),
+        Attribute("Labels", Type.of({"type": "map", "values": "string"})),
+    ],
+    [Relation("Space", "SpaceID", "Space")],
+    resolver=lambda name: SPACE if name == "Space" else None,
+)
+SPACE = Schema(
+    "Space",
+    [
+        Attribute("SpaceID", Type.of("uuid")),
+        Attribute("Slug", Type.of("string")),
+        Attribute("Labels", Type.of({"type": "map", "values": "string"})),
+    ],
+)
+
+
+def parse(text: str, schema: Schema = UNIT) -> Any:
+    return wherelang.parse(text, schema=schema, extended=True)
+
+
+@pytest.fixture(scope="module")
+def pg() -> Any:
+    import psycopg
+
+    try:
+        conn = psycopg.connect(PG_DSN, autocommit=True, connect_timeout=5)
+    except Exception as exc:
+        unavailable("postgres", str(exc))
+    yield conn
+    conn.close()
+
+
+# --- tables cover their enums ------------------------------------------------------------
+
+
+def test_operator_table_covers_every_op() -> None:
+    assert set(wsql.OPERATORS) == set(Op)
+
+
+@pytest.mark.parametrize("dialect", wsql.ENGINES)
+def test_layout_covers_every_kind(dialect: str) -> None:
+    engine = wsql._engine(dialect)
+    scalar = {k for k in Kind if k not in (Kind.ARRAY, Kind.MAP)}
+    assert scalar <= set(engine.column_types)
+
+
+@pytest.mark.parametrize("op", list(Op))
+@pytest.mark.parametrize("dialect", wsql.ENGINES)
+def test_every_op_compiles_on_every_verified_engine(op: Op, dialect: str) -> None:
+    text = {
+        Op.HAS: "Tags ? 'a'",
+    }.get(op, f"Slug {op.text} 'a'")
+    clause = wsql.to_sql(parse(text), dialect=dialect)
+    assert clause.params[-1] == "a" or clause.params[-1].endswith("a")
+
+
+# --- input must be typed -----------------------------------------------------------------
+
+
+def test_untyped_tree_is_refused_with_a_hint() -> None:
+    with pytest.raises(WhereSqlError) as info:
+        wsql.to_sql(wherelang.parse("Slug = 'x'"))
+    assert info.value.code == "sql-untyped"
+    assert "schema" in (info.value.hint or "")
+
+
+def test_text_is_refused() -> None:
+    with pytest.raises(WhereSqlError) as info:
+        wsql.to_sql("Slug = 'x'")  # type: ignore[arg-type]
+    assert info.value.code == "sql-untyped"
+
+
+def test_unknown_dialect() -> None:
+    with pytest.raises(WhereSqlError) as info:
+        wsql.to_sql(parse("Slug = 'x'"), dialect="nosuchdb")
+    assert info.value.code == "unknown-dialect"
+
+
+# --- placeholders ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dialect", "mark"), [("postgres", "%s"), ("mysql", "%s"), ("mariadb", "%s"), ("sqlite", "?"), ("duckdb", "?")]
+)
+def test_driver_placeholders(dialect: str, mark: str) -> None:
+    clause = wsql.to_sql(parse("Slug IN ('a', 'b') AND N > 3"), dialect=dialect)
+    assert clause.sql.count(mark) == 3
+    assert clause.params == ("a", "b", 3)
+
+
+def test_params_follow_the_text_not_the_build_order() -> None:
+    # sqlglot writes IN's list before its operand; the map key comes first in the text.
+    clause = wsql.to_sql(parse("Labels.tier NOT IN ('')"), dialect="postgres")
+    assert clause.sql == 'NOT JSONB_EXTRACT_PATH_TEXT("Labels", %s) IN (%s)'
+    assert clause.params == ("tier", "")
+
+
+def test_inline_literals_are_quoted_by_sqlglot() -> None:
+    expr = parse("Slug = 'it''s \\ %' AND N IN (1, 2)")
+    assert wsql.to_sql(expr, params=False).sql == """"Slug" = 'it''s \\ %' AND "N" IN (1, 2)"""
+    assert wsql.to_sql(expr, dialect="mysql", params=False).sql == (
+        "`Slug` COLLATE utf8mb4_nopad_bin = 'it''s \\\\ %' AND `N` IN (1, 2)"
+    )
+
+
+def test_compiled_clauses_are_cached() -> None:
+    expr = parse("Slug = 'cache-me'")
+    assert wsql.to_sql(expr) is wsql.to_sql(expr)
+    assert wsql.to_sql(expr, cache=False) == wsql.to_sql(expr)
+    assert wsql.to_sql(expr, cache=False) is not wsql.to_sql(expr, cache=False)
+
+
+def test_values_engines_cannot_hold() -> None:
+    with pytest.raises(WhereSqlError, match="PostgreSQL.*NUL"):
+        wsql.to_sql(parse("Slug = 'a\x00b'"))
+    assert wsql.to_sql(parse("Slug = 'a\x00b'"), dialect="sqlite").params == ("a\x00b",)
+    # The parser refuses lone surrogates; a tree built in code meets the same wall here.
+    slug = Attr(("Slug",), (), "Slug", None, Type.of("string"))
+    with pytest.raises(WhereSqlError, match="surrogate"):
+        wsql.to_sql(Compare(slug, Op.EQ, Literal("\ud800")), dialect="duckdb")
+    with pytest.raises(WhereSqlError, match="inlined"):
+        wsql.to_sql(parse("Slug = 'a\x00b'"), dialect="sqlite", params=False)
+
+
+# --- to_sqlglot: embedding ------------------------------------------------------------------
+
+
+def test_to_sqlglot_embeds_in_a_larger_query() -> None:
+    conn = duckdb.connect()
+    conn.execute("CREATE TABLE units (Slug VARCHAR, N BIGINT)")
+    conn.execute("INSERT INTO units VALUES ('a', 1), ('it''s', 2), ('b', 3)")
+    cond = wsql.to_sqlglot(parse("Slug = 'it''s' OR N > 2"), dialect="duckdb")
+    query = sqlglot.select("N").from_("units").where(cond).order_by("N")
+    assert [r[0] for r in conn.execute(query.sql("duckdb")).fetchall()] == [2, 3]
+
+
+# --- other dialects -------------------------------------------------------------------------
+
+OTHER = ["spark", "trino", "bigquery", "snowflake", "databricks", "presto"]
+
+
+@pytest.mark.parametrize("dialect", OTHER)
+def test_other_dialects_compile_the_scalar_constructs(dialect: str) -> None:
+    text = (
+        "Slug = 'a' AND N >= 2 AND Slug LIKE 'a\\%%' AND Slug ILIKE 'b%' "
+        "AND NOT (Slug IN ('x', 'y')) AND CreatedAt < '2025-01-07' AND Slug IS NOT NULL "
+        "AND N = 3 IS NOT TRUE"
+    )
+    clause = wsql.to_sql(parse(text), dialect=dialect)
+    assert clause.params[:3] == ("a", 2, "a\\%%")
+    # The text is valid in that dialect: sqlglot reads it back.
+    assert sqlglot.parse_one(clause.sql.replace("?", "NULL"), read=dialect) is not None
+    # IS NOT TRUE survives as COALESCE, which every dialect keeps (sqlglot drops IS TRUE
+    # for Trino and Snowflake).
+    assert "COALESCE(" in clause.sql
+
+
+def test_like_escape_per_dialect() -> None:
+    expr = parse("Slug LIKE 'a\\_%'")
+    assert "ESCAPE" in wsql.to_sql(expr, dialect="trino").sql
+    assert "ESCAPE" in wsql.to_sql(expr, dialect="snowflake").sql
+    # BigQuery's LIKE escapes with backslash and has no ESCAPE clause.
+    assert "ESCAPE" not in wsql.to_sql(expr, dialect="bigquery").sql
+
+
+@pytest.mark.parametrize(
+    ("dialect", "piece"),
+    [
+        ("spark", " RLIKE "),
+        ("trino", "REGEXP_LIKE("),
+        ("bigquery", "REGEXP_CONTAINS("),
+        ("snowflake", "REGEXP_INSTR("),  # REGEXP_LIKE is anchored in Snowflake
+        ("duckdb", "REGEXP_MATCHES("),
+        ("postgres", " ~* "),
+        ("mysql", " REGEXP "),
+        ("sqlite", "WHERELANG_IREGEX("),
+    ],
+)
+def test_regex_search_per_dialect(dialect: str, piece: str) -> None:
+    clause = wsql.to_sql(parse("Slug ~* '^a.b'"), dialect=dialect)
+    assert piece in clause.sql
+
+
+@pytest.mark.parametrize("dialect", ["trino", "snowflake", "spark", "bigquery"])
+@pytest.mark.parametrize("text", ["Labels.tier = 'x'", "Tags ? 'a'", "Labels ? 'k'", "LEN(Tags) > 0"])
+def test_other_dialects_refuse_json_with_the_engine_named(dialect: str, text: str) -> None:
+    with pytest.raises(WhereSqlError) as info:
+        wsql.to_sql(parse(text), dialect=dialect)
+    assert info.value.code == "sql-unsupported"
+    assert dialect in info.value.message
+
+
+def test_generic_dialect_refuses_regex() -> None:
+    with pytest.raises(WhereSqlError, match="tsql.*regular expressions"):
+        wsql.to_sql(parse("Slug ~ 'a'"), dialect="tsql")
+
+
+# --- regex rewrite for PostgreSQL (ARE) and MariaDB (PCRE) -------------------------------------
+
+SAMPLES = ["a1", "a٣", "é_", "x\ny", "ab\n", "AB", "a b", "a\tb", "[x]", "a{2}", "ǅ", "日本", "", "\\"]
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["\\d", "\\w+$", "\\s", "^\\S+$", "b$", "a.b", "[\\d_]", "[^\\w]", "\\D", "x{2,3}", "\\{", "a|", "(?i)ab",
+     "[\\]x]", "\\\\", "^$", ".", "é|日", "[a-c-]", "\\.", "\\x41"],
+)  # fmt: skip
+def test_rewritten_regex_means_what_re2_means(pg: Any, pattern: str) -> None:
+    """PostgreSQL runs the rewritten pattern; the rows must be RE2's (with dot_nl)."""
+    schema = Schema("T", [Attribute("S", Type.of("string"))])
+    clause = wsql.to_sql(wherelang.parse(f"S ~ {wherelang.text.quote_string(pattern)}", schema=schema, extended=True))
+    options = re2.Options()
+    options.dot_nl = True
+    rx = re2.compile(pattern, options)
+    for sample in SAMPLES:
+        got = pg.execute(f'SELECT {clause.sql} FROM (SELECT %s AS "S") t', (*clause.params, sample)).fetchone()[0]
+        assert got == (rx.search(sample) is not None), (pattern, sample, clause.params)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "construct"),
+    [("\\bapp", "word boundaries"), ("\\pL", "pattern syntax"), ("[[:alpha:]]", "POSIX"),
+     ("(?i:a)b", "scoped flags"), ("a{300}", "repetition"), ("(?m)^a", "flags"), ("x{,2}", "lower bound")],
+)  # fmt: skip
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_regex_outside_the_portable_subset_is_refused(dialect: str, pattern: str, construct: str) -> None:
+    expr = parse(f"Slug ~ {wherelang.text.quote_string(pattern)}")
+    with pytest.raises(WhereSqlError) as info:
+        wsql.to_sql(expr, dialect=dialect)
+    assert construct in info.value.message
+    assert ("PostgreSQL" if dialect == "postgres" else "MariaDB") in info.value.message
+    # RE2 engines take the pattern as it is.
+    assert wsql.to_sql(expr, dialect="duckdb").params == (pattern,)
+
+
+def test_mariadb_dollar_is_end_of_text() -> None:
+    clause = wsql.to_sql(parse("Slug ~ 'b$'"), dialect="mysql")
+    assert clause.params == ("(?s)b\\z",)
+
+
+# --- the default layout ---------------------------------------------------------------------
+
+
+def test_create_table_on_sqlite_and_duckdb() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(wsql.create_table(UNIT, "sqlite", table="sql_units"))
+    types = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(sql_units)")}
+    assert types == {"Pk": "INTEGER", "Slug": "TEXT", "N": "INTEGER", "SpaceID": "TEXT",
+                     "CreatedAt": "TEXT", "Tags": "TEXT", "Labels": "TEXT"}  # fmt: skip
+    db = duckdb.connect()
+    db.execute(wsql.create_table(UNIT, "duckdb", table="sql_units"))
+    types = {r[0]: r[1] for r in db.execute("DESCRIBE sql_units").fetchall()}
+    assert types["SpaceID"] == "UUID" and types["CreatedAt"] == "TIMESTAMP WITH TIME ZONE"
+    assert types["Labels"] == "JSON" and types["N"] == "BIGINT"
+    assert "IF NOT EXISTS" in wsql.create_table(UNIT, "postgres", if_not_exists=True)
+
+
+def test_row_normalises_values() -> None:
+    entity = {
+        "Pk": 1,
+        "SpaceID": "7C61626F-DDBE-41AF-93F6-B69F4AB6D308",
+        "CreatedAt": "2025-01-07T10:00:00.5+02:00",
+        "Tags": ["é", None],
+        "Labels": {"a": "b"},
+    }
+    pg_row = wsql.row(UNIT, entity, "postgres")
+    assert pg_row[3] == UUID("7c61626f-ddbe-41af-93f6-b69f4ab6d308")
+    assert pg_row[4] == datetime(2025, 1, 7, 8, 0, 0, 500000, tzinfo=timezone.utc)
+    assert pg_row[5] == '["é", null]'
+    lite = wsql.row(UNIT, entity, "sqlite")
+    assert lite[3] == "7c61626f-ddbe-41af-93f6-b69f4ab6d308"
+    assert lite[4] == "2025-01-07T08:00:00.500000Z"
+    assert wsql.row(UNIT, entity, "mysql")[4] == datetime(2025, 1, 7, 8, 0, 0, 500000)
+    assert wsql.row(UNIT, {}, "duckdb") == (None,) * 7
+    with pytest.raises(WhereEvaluationError):
+        wsql.row(UNIT, {"SpaceID": "not-a-uuid"}, "sqlite")
+
+
+def test_sqlite_time_text_orders_as_time() -> None:
+    times = ["2025-01-07T10:00:00+02:00", "2025-01-07T07:59:59.999999Z", "2024-12-31T23:00:00-05:00",
+             datetime(2025, 1, 7, 8, 0)]  # fmt: skip
+    schema = Schema("T", [Attribute("At", Type.of("time"))])
+    texts = [wsql.row(schema, {"At": t}, "sqlite")[0] for t in times]
+    instants = [wsql._scalar(t, Type.of("time"), "At") for t in times]
+    assert sorted(range(4), key=lambda i: texts[i]) == sorted(range(4), key=lambda i: instants[i])
+
+
+# --- SQLite helpers ----------------------------------------------------------------------------
+
+
+def test_prepare_sqlite_functions() -> None:
+    conn = wsql.prepare_sqlite(wsql.prepare_sqlite(sqlite3.connect(":memory:")))  # twice is fine
+    one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
+    assert one("SELECT wherelang_like('Abc', 'A%')") == 1
+    assert one("SELECT wherelang_like('abc', 'A%')") == 0  # SQLite's LIKE would say 1
+    assert one("SELECT wherelang_like('a%c', 'a\\%c')") == 1
+    assert one("SELECT wherelang_like('abc', 'a\\%c')") == 0
+    assert one("SELECT wherelang_ilike('STRAẞE', 'straße')") == 1
+    assert one("SELECT wherelang_ilike('İ', 'i')") == 1  # PostgreSQL's lower('İ') is 'i'
+    assert one("SELECT wherelang_regex('a\nb', 'a.b')") == 1  # '.' matches newline
+    assert one("SELECT wherelang_iregex('ΣΑ', 'σα')") == 1
+    assert one("SELECT wherelang_like(NULL, 'a')") is None
+
+
+def test_sqlite_json_each_columns_need_a_table_name() -> None:
+    schema = Schema("T", [Attribute("value", Type.of({"type": "map", "values": "string"}))])
+    expr = wherelang.parse("value ? 'k'", schema=schema)
+    with pytest.raises(WhereSqlError, match="table="):
+        wsql.to_sql(expr, dialect="sqlite")
+    clause = wsql.to_sql(expr, dialect="sqlite", table="t")
+    conn = sqlite3.connect(":memory:")
+    conn.execute('CREATE TABLE t ("value" TEXT)')
+    conn.executemany("INSERT INTO t VALUES (?)", [('{"k": 1}',), ('{"j": 1}',), (None,)])
+    assert conn.execute(f"SELECT COUNT(*) FROM t WHERE {clause.sql}", clause.params).fetchone() == (1,)
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def test_mapping_renames_columns_sqlite() -> None:
+    conn = wsql.prepare_sqlite(sqlite3.connect(":memory:"))
+    conn.execute("CREATE TABLE units (slug TEXT, num INTEGER)")
+    conn.executemany("INSERT INTO units VALUES (?, ?)", [("a", 1), ("b", 2), ("c", None)])
+    mapping = {"Slug": "slug", "N": wsql.Column("num")}
+    clause = wsql.to_sql(parse("Slug != 'a' AND N IS NULL OR N = 1"), dialect="sqlite", mapping=mapping)
+    assert '"slug"' in clause.sql and '"num"' in clause.sql
+    rows = conn.execute(f"SELECT slug FROM units WHERE {clause.sql} ORDER BY slug", clause.params)
+    assert [r[0] for r in rows] == ["a", "c"]
+
+
+UNITS = [
+    {"Pk": 1, "Slug": "web", "SpaceID": "00000000-0000-0000-0000-00000000000a"},
+    {"Pk": 2, "Slug": "db", "SpaceID": "00000000-0000-0000-0000-00000000000B"},
+    {"Pk": 3, "Slug": "orphan", "SpaceID": "00000000-0000-0000-0000-0000000000ff"},
+    {"Pk": 4, "Slug": "none"},
+]
+SPACES = [
+    {"SpaceID": "00000000-0000-0000-0000-00000000000a", "Slug": "prod", "Labels": {"Environment": "prod"}},
+    {"SpaceID": "00000000-0000-0000-0000-00000000000b", "Slug": "dev", "Labels": {"Environment": "dev"}},
+]
+HOPS = [
+    "Space.Labels.Environment = 'prod'",
+    "Space.Labels.Environment != 'prod'",
+    "Space.Slug LIKE 'd%' OR Slug = 'none'",
+    "Space.Labels.Environment IS NULL",
+    "Space.Labels ? 'Environment' IS NOT TRUE",
+]
+
+
+def _resolver(entity: Any, field: str) -> Any:
+    sid = entity.get("SpaceID")
+    return next((s for s in SPACES if sid and s["SpaceID"] == sid.lower()), None)
+
+
+def _load_join(conn: Any, dialect: str) -> None:
+    for schema, table, rows in ((UNIT, "sql_units", UNITS), (SPACE, "sql_spaces", SPACES)):
+        quoted = sqlglot.exp.table_(table, quoted=True).sql(dialect)
+        conn.execute(f"DROP TABLE IF EXISTS {quoted}")
+        conn.execute(wsql.create_table(schema, dialect, table=table))
+        insert = wsql.insert_statement(schema, dialect, table=table)
+        for entity in rows:
+            conn.execute(insert, wsql.row(schema, entity, dialect))
+
+
+@pytest.mark.parametrize("text", HOPS)
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb", "postgres"])
+def test_relation_hop_through_a_joined_table(request: Any, dialect: str, text: str) -> None:
+    if dialect == "postgres":
+        conn = request.getfixturevalue("pg")
+    elif dialect == "sqlite":
+        conn = wsql.prepare_sqlite(sqlite3.connect(":memory:"))
+    else:
+        conn = duckdb.connect()
+    _load_join(conn, dialect)
+    expr = parse(text)
+    clause = wsql.to_sql(expr, dialect=dialect, table="u", mapping={"Space": wsql.Joined("s")})
+    query = (
+        'SELECT u."Pk" FROM "sql_units" AS u LEFT JOIN "sql_spaces" AS s ON s."SpaceID" = u."SpaceID" '
+        f"WHERE {clause.sql}"
+    )
+    got = {r[0] for r in conn.execute(query, clause.params).fetchall()}
+    expected = {u["Pk"] for u in wherelang.filter(UNITS, expr, UNIT, resolver=_resolver)}
+    assert got == expected, (text, clause.sql)
+
+
+def test_unmapped_relation_hop_is_an_error() -> None:
+    with pytest.raises(WhereSqlError) as info:
+        wsql.to_sql(parse("Space.Slug = 'x'"))
+    assert info.value.code == "sql-unmapped-relation"
+    assert "Joined" in (info.value.hint or "")
+
+
+JSON_DOCS = [
+    {"Pk": 1, "doc": {"meta": {"slug": "a", "tags": ["x", "y"], "labels": {"k": "v"}}}},
+    {"Pk": 2, "doc": {"meta": {"slug": "b", "tags": [], "labels": {}}}},
+    {"Pk": 3, "doc": {"meta": {}}},
+    {"Pk": 4, "doc": None},
+]
+JSON_CASES = [
+    ("Slug = 'a'", {1}),
+    ("Slug != 'a'", {2}),
+    ("Slug IS NULL", {3, 4}),
+    ("Tags ? 'y'", {1}),
+    ("LEN(Tags) = 0", {2, 3, 4}),
+    ("Labels.k = 'v'", {1}),
+    ("Labels ? 'k'", {1}),
+]
+JSON_MAPPING = {
+    "Slug": wsql.JsonPath("doc", "meta", "slug"),
+    "Tags": wsql.JsonPath("doc", "meta", "tags"),
+    "Labels": wsql.JsonPath("doc", "meta", "labels"),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), JSON_CASES)
+@pytest.mark.parametrize("dialect", ["postgres", "duckdb", "sqlite", "mysql"])
+def test_mapping_to_json_paths(request: Any, dialect: str, text: str, expected: set[int]) -> None:
+    import json
+
+    expr = parse(text)
+    clause = wsql.to_sql(expr, dialect=dialect, mapping=JSON_MAPPING)
+    rows = [(d["Pk"], None if d["doc"] is None else json.dumps(d["doc"])) for d in JSON_DOCS]
+    if dialect == "mysql":
+        return _on_mariadb(clause, rows, expected)
+    if dialect == "postgres":
+        conn = request.getfixturevalue("pg")
+        conn.execute("DROP TABLE IF EXISTS sql_docs")
+        conn.execute("CREATE TABLE sql_docs (pk INT, doc JSONB)")
+        mark = "%s"
+    else:
+        conn = duckdb.connect() if dialect == "duckdb" else wsql.prepare_sqlite(sqlite3.connect(":memory:"))
+        conn.execute(f"CREATE TABLE sql_docs (pk INT, doc {'JSON' if dialect == 'duckdb' else 'TEXT'})")
+        mark = "?"
+    for row in rows:
+        conn.execute(f"INSERT INTO sql_docs VALUES ({mark}, {mark})", row)
+    got = {r[0] for r in conn.execute(f"SELECT pk FROM sql_docs WHERE {clause.sql}", clause.params).fetchall()}
+    assert got == expected, (text, clause.sql)
+
+
+def _on_mariadb(clause: wsql.SqlClause, rows: list[Any], expected: set[int]) -> None:
+    from sql_engines import connect_mariadb
+
+    try:
+        engine = connect_mariadb()
+    except Exception as exc:
+        unavailable("mariadb", str(exc))
+    cur = engine.conn.cursor()
+    cur.execute("DROP TABLE IF EXISTS sql_docs")
+    cur.execute("CREATE TABLE sql_docs (pk INT, doc JSON)")
+    cur.executemany("INSERT INTO sql_docs VALUES (%s, %s)", rows)
+    cur.execute(f"SELECT pk FROM sql_docs WHERE {clause.sql}", clause.params)
+    assert {r[0] for r in cur.fetchall()} == expected, clause.sql
+    engine.conn.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("Tags ? 'y'", {1}), ("NOT (Tags ? 'y')", {2}), ("LEN(Tags) = 0", {3}), ("LEN(Tags) = 2", {1, 2}), ("Tags IS NULL", {3})]
+)
+@pytest.mark.parametrize("dialect", ["postgres", "duckdb"])
+def test_mapping_to_native_arrays(request: Any, dialect: str, text: str, expected: set[int]) -> None:
+    clause = wsql.to_sql(parse(text), dialect=dialect, mapping={"Tags": wsql.ArrayColumn("tags")})
+    rows = [(1, ["x", "y"]), (2, ["x", None]), (3, None)]
+    if dialect == "postgres":
+        conn = request.getfixturevalue("pg")
+        conn.execute("DROP TABLE IF EXISTS sql_arrays")
+        conn.execute("CREATE TABLE sql_arrays (pk INT, tags TEXT[])")
+        mark = "%s"
+    else:
+        conn = duckdb.connect()
+        conn.execute("CREATE TABLE sql_arrays (pk INT, tags VARCHAR[])")
+        mark = "?"
+    for row in rows:
+        conn.execute(f"INSERT INTO sql_arrays VALUES ({mark}, {mark})", row)
+    got = {r[0] for r in conn.execute(f"SELECT pk FROM sql_arrays WHERE {clause.sql}", clause.params).fetchall()}
+    assert got == expected, (text, clause.sql)
+
+
+def test_native_arrays_need_an_engine_with_arrays() -> None:
+    with pytest.raises(WhereSqlError, match="SQLite"):
+        wsql.to_sql(parse("Tags ? 'a'"), dialect="sqlite", mapping={"Tags": wsql.ArrayColumn("tags")})
