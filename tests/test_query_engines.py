@@ -221,3 +221,27 @@ def test_select_selects_only_the_returned_columns() -> None:
         'SELECT "Unit"."ApprovedBy", "Unit"."DisplayName", "Unit"."OrganizationID", '
         '"Unit"."Slug", "Unit"."SpaceID", "Unit"."UnitID" FROM "Unit" AS "Unit" WHERE '
     )
+
+
+WILD = [
+    {"UnitID": "00000000-0000-4000-8000-00000000000%d" % i, "Slug": slug, "Labels": labels}
+    for i, (slug, labels) in enumerate([
+        ("a%b", {}), ("axb", {"k": "50% off"}), ("a_b", {"x_y": "v"}), ("ab", {"xay": "a\\b"}),
+    ])
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["%", "_", "a%b", "a_b", "x_y", "50%", "\\", "A\\B"])
+def test_contains_wildcards_are_literal_in_sql(engine: Engine, text: str) -> None:
+    insert = wsql.insert_statement(UNIT, engine.dialect, table="query_wild")
+    create = wsql.create_table(UNIT, engine.dialect, table="query_wild")
+    engine.execute("DROP TABLE IF EXISTS " + create.split(" (")[0].removeprefix("CREATE TABLE "))
+    engine.execute(create)
+    for unit in WILD:
+        engine.execute(insert, wsql.row(UNIT, unit, engine.dialect))
+    if hasattr(engine.conn, "commit"):
+        engine.conn.commit()
+    query = ListQuery(entity=UNIT, contains=text, select=["Slug"])
+    statement = query.to_sql(engine.dialect, table="query_wild")
+    got = sorted(statement.shape(r)["Slug"] for r in engine.execute(statement.sql, statement.params))
+    assert got == sorted(u["Slug"] for u in query.apply(WILD))
