@@ -512,3 +512,58 @@ def test_mapping_to_native_arrays(request: Any, dialect: str, text: str, expecte
 def test_native_arrays_need_an_engine_with_arrays() -> None:
     with pytest.raises(WhereSqlError, match="SQLite"):
         wsql.to_sql(parse("Tags ? 'a'"), dialect="sqlite", mapping={"Tags": wsql.ArrayColumn("tags")})
+
+
+# --- the README's server-side example, run on PostgreSQL --------------------------------------
+
+
+def _readme_sql_namespace() -> dict[str, Any]:
+    import doctest
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## SQL\n", 1)[1].split("\n## ", 1)[0]
+    namespace: dict[str, Any] = {}
+    for example in doctest.DocTestParser().get_examples(section):
+        exec(compile(example.source, "README.md", "single"), namespace)
+        if "list_units" in namespace:
+            break
+    return namespace
+
+
+def test_readme_list_units_runs_on_postgres(pg: Any) -> None:
+    from wherelang import confighub
+
+    namespace = _readme_sql_namespace()
+    list_units = namespace["list_units"]
+    unit = confighub.schema("Unit")
+    units = [
+        {"Slug": "test", "CreatedAt": "2025-01-08T00:00:00Z", "Labels": {"mykey": "myvalue"}},
+        {"Slug": "test", "CreatedAt": "2025-01-06T23:00:00-02:00", "Labels": {"mykey": "myvalue"}},
+        {"Slug": "test", "CreatedAt": "2025-01-06T23:00:00+02:00", "Labels": {"mykey": "myvalue"}},
+        {"Slug": "it's", "CreatedAt": "2025-02-01", "Labels": {}},
+        {"Slug": "app-1", "Labels": {"mykey": "x"}},
+    ]
+    # A temporary table is private to this connection: no clash with other runs.
+    pg.execute(wsql.create_table(unit, "postgres", table="units").replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+    insert = wsql.insert_statement(unit, "postgres", table="units")
+    for entity in units:
+        pg.execute(insert, wsql.row(unit, entity, "postgres"))
+    try:
+        where = namespace["where"]
+        assert len(list_units(pg, where)) == 2
+        for text in (where, "Slug = 'it''s'", "Labels.mykey != 'myvalue'", "Slug LIKE 'app-%'"):
+            extended = "''" in text
+            expr = wherelang.parse(text, schema=unit, extended=extended)
+            expected = sorted((u["Slug"],) for u in wherelang.filter(units, expr, unit))
+            if extended:  # the README's function parses strictly; call the same SQL directly
+                clause = wherelang.to_sql(expr)
+                got = pg.execute(f'SELECT "Slug" FROM "units" WHERE {clause.sql} ORDER BY "Slug"',
+                                 clause.params).fetchall()  # fmt: skip
+            else:
+                got = list_units(pg, text)
+            assert got == expected, text
+        with pytest.raises(wherelang.WhereError):
+            list_units(pg, "Slug = 'x'; DROP TABLE units")
+    finally:
+        pg.execute('DROP TABLE "units"')

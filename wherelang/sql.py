@@ -834,6 +834,10 @@ _NOT_CATEGORIES: dict[Any, Any] = {
 _MAX_REPEAT = 255  # PostgreSQL's RE_DUP_MAX
 
 
+_SPECIAL = frozenset("\\.^$|?*+()[]{}")
+_CLASS_SPECIAL = frozenset("\\]^-[")
+
+
 def _char(code: int, in_class: bool = False) -> str:
     ch = chr(code)
     if code == 0:
@@ -844,7 +848,7 @@ def _char(code: int, in_class: bool = False) -> str:
         return "\\n"
     if ch == "\r":
         return "\\r"
-    if code < 128 and not ch.isalnum():
+    if ch in (_CLASS_SPECIAL if in_class else _SPECIAL):
         return "\\" + ch  # an escaped punctuation mark is itself in ARE, PCRE and RE2
     if code < 32:
         raise ValueError("control character")
