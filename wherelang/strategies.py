@@ -23,6 +23,7 @@ decimal, or ``'`` ``"`` ``\\`` inside a string.
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from typing import Callable
 
@@ -61,6 +62,10 @@ _COMMON_KEYS = [
 ]  # fmt: skip
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
+_ANY_CHARS = st.characters(codec="utf-8")
+
 # Strict strings hold no ' " or \; no string holds a lone surrogate (not Unicode text).
 _STRICT_CHARS = st.characters(codec="utf-8", exclude_characters="'\"\\")
 
@@ -72,12 +77,21 @@ def _limits(extended: bool) -> Limits:
 def paths(extended: bool = False) -> st.SearchStrategy[Path]:
     """Attribute paths: a name, then relation hops or map-key segments (some quoted)."""
     limits = _limits(extended)
-    name = st.sampled_from(_COMMON_NAMES) | st.from_regex(
-        rf"[A-Za-z][A-Za-z0-9_]{{0,{min(limits.max_name, 60) - 1}}}", fullmatch=True
+    # Built from characters rather than st.from_regex, which is several times slower.
+    name = st.sampled_from(_COMMON_NAMES) | st.builds(
+        str.__add__,
+        st.sampled_from(_LETTERS),
+        st.text(_LETTERS + _DIGITS + "_", max_size=min(limits.max_name, 60) - 1),
     )
-    key = st.sampled_from(_COMMON_KEYS) | st.from_regex(
-        r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,30}[A-Za-z0-9])?", fullmatch=True
-    ) | st.text(max_size=min(limits.max_key, 40))  # fmt: skip
+    bare_key = st.builds(
+        lambda first, middle, last: first + middle + last,
+        st.sampled_from(_LETTERS + _DIGITS),
+        st.text(_LETTERS + _DIGITS + "._/-", max_size=30),
+        st.sampled_from(["", *_LETTERS, *_DIGITS]),
+    ).map(lambda key: key if key[-1].isalnum() else key + "0")
+    key = st.one_of(
+        st.sampled_from(_COMMON_KEYS), bare_key, st.text(_ANY_CHARS, max_size=min(limits.max_key, 40))
+    )
     return st.builds(
         lambda first, rest: Path((first, *rest)),
         name,
@@ -89,7 +103,7 @@ def literals(extended: bool = False) -> st.SearchStrategy[Literal]:
     """Literal values as the parser gives them: str, int, bool and (extended) Decimal."""
     limits = _limits(extended)
     if extended:
-        text = st.text(max_size=60)
+        text = st.text(_ANY_CHARS, max_size=60)
         ints = st.integers(-(10**12), 10**12) | st.integers(
             -(10**limits.max_digits - 1), 10**limits.max_digits - 1
         )
@@ -98,9 +112,13 @@ def literals(extended: bool = False) -> st.SearchStrategy[Literal]:
         ).map(_fractional)
         values: st.SearchStrategy[object] = text | ints | st.booleans() | decimals
     else:
-        text = st.text(_STRICT_CHARS, max_size=60) | st.text(
-            _STRICT_CHARS, min_size=250, max_size=limits.max_string
+        # Long strings up to the limit, made by repeating a short one (cheap to draw).
+        long = st.builds(
+            lambda part, size: (part * size)[:size],
+            st.text(_STRICT_CHARS, min_size=1, max_size=4),
+            st.integers(200, limits.max_string),
         )
+        text = st.text(_STRICT_CHARS, max_size=60) | long
         ints = st.integers(0, 10**limits.max_digits - 1)
         values = text | ints | st.booleans()
     return values.map(lambda v: Literal(v))  # type: ignore[arg-type]
@@ -181,13 +199,16 @@ _OR_LEVEL, _AND_LEVEL, _NOT_LEVEL, _ATOM_LEVEL = 1, 2, 3, 4
 
 
 class _Writer:
-    def __init__(self, draw: Callable[[st.SearchStrategy[object]], object], extended: bool):
-        self.draw = draw
+    """Writes a tree as text; the choices of spelling come from one seeded ``Random``
+    (one draw per text instead of one per token keeps generation fast)."""
+
+    def __init__(self, rnd: random.Random, extended: bool):
+        self.rnd = rnd
         self.extended = extended
         self.tokens: list[str] = []
 
     def choice(self, options: list[str]) -> str:
-        return str(self.draw(st.sampled_from(options)))
+        return self.rnd.choice(options)
 
     def keyword(self, word: str) -> None:
         for part in word.split(" "):
@@ -197,13 +218,12 @@ class _Writer:
             elif style == "title":
                 part = part.title()
             elif style == "mixed":
-                flips = self.draw(st.lists(st.booleans(), min_size=len(part), max_size=len(part)))
-                part = "".join(c.lower() if f else c for c, f in zip(part, flips))  # type: ignore[call-overload]
+                part = "".join(c.lower() if self.rnd.random() < 0.5 else c for c in part)
             self.tokens.append(part)
 
     def path(self, node: Path) -> None:
         text = format_path(node.segments)
-        if len(node.segments) > 1 and self.draw(st.booleans()):
+        if len(node.segments) > 1 and self.rnd.random() < 0.3:
             # Quote a key segment that needs no quotes: the same path.
             text = ".".join([node.segments[0], *(quote_string(s) for s in node.segments[1:])])
         self.tokens.append(text)
@@ -243,7 +263,7 @@ class _Writer:
             if isinstance(node, Not)
             else _ATOM_LEVEL
         )
-        wrap = level < parent or (self.extended and self.draw(st.integers(0, 9)) == 0)
+        wrap = level < parent or (self.extended and self.rnd.random() < 0.1)
         if wrap:
             self.tokens.append("(")
         if isinstance(node, (And, Or)):
@@ -303,11 +323,12 @@ class _Writer:
 def where_texts(extended: bool = False) -> st.SearchStrategy[str]:
     """Texts that parse at the chosen level, written with varied spacing and spelling."""
     limit = _limits(extended).max_length
+    trees = expressions(extended)
 
     @st.composite
     def write(draw: st.DrawFn) -> str:
-        writer = _Writer(draw, extended)
-        writer.expr(draw(expressions(extended)), _OR_LEVEL)
+        writer = _Writer(random.Random(draw(st.integers(0, 2**32))), extended)
+        writer.expr(draw(trees), _OR_LEVEL)
         return writer.text()
 
     return write().filter(lambda t: len(t) <= limit)

@@ -1,0 +1,228 @@
+"""Properties of the syntax, on generated input (hypothesis).
+
+- valid text round-trips through the canonical form, which is a fixed point;
+- the query encoding round-trips;
+- any text at all gives a tree or a WhereError, never another exception, and the
+  error's span lies inside the input.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wherelang import (
+    And,
+    Compare,
+    Expr,
+    In,
+    IsNull,
+    Len,
+    Limits,
+    Literal,
+    Not,
+    Or,
+    Path,
+    Truth,
+    WhereError,
+    decode_query,
+    encode_query,
+    parse,
+)
+from wherelang.nodes import Node
+from wherelang.strategies import expressions, where_texts
+
+
+def examples(count: int) -> settings:
+    """Explicit counts, so that the total per run is known: about 3,200 examples."""
+    return settings(max_examples=count, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+LEVELS = [False, True]
+
+# Texts and trees of either level, with the level (built once: flatmap would rebuild).
+LEVEL_TEXTS = st.one_of(
+    where_texts().map(lambda text: (False, text)),
+    where_texts(extended=True).map(lambda text: (True, text)),
+)
+LEVEL_TREES = st.one_of(expressions(), expressions(extended=True))
+
+
+def nodes(node: Node) -> Iterator[Node]:
+    yield node
+    children: tuple[Node, ...] = ()
+    if isinstance(node, (And, Or)):
+        children = node.items
+    elif isinstance(node, (Not, Truth)):
+        children = (node.expr,)
+    elif isinstance(node, Compare):
+        children = (node.left, node.right)
+    elif isinstance(node, In):
+        children = (node.operand, *node.values)
+    elif isinstance(node, IsNull):
+        children = (node.operand,)
+    elif isinstance(node, Len):
+        children = (node.path,)
+    for child in children:
+        yield from nodes(child)
+
+
+# --- valid text ----------------------------------------------------------------------
+
+
+def check_round_trip(text: str, extended: bool) -> Expr:
+    expr = parse(text, extended=extended, cache=False)
+    canonical = expr.to_where()
+    again = parse(canonical, extended=extended, cache=False)
+    assert again == expr
+    assert again.to_where() == canonical
+    return expr
+
+
+@examples(250)
+@given(where_texts())
+def test_strict_text_round_trips(text: str) -> None:
+    check_round_trip(text, extended=False)
+
+
+@examples(250)
+@given(where_texts(extended=True))
+def test_extended_text_round_trips(text: str) -> None:
+    expr = check_round_trip(text, extended=True)
+    # Extended trees of strict-free shape print the same at both levels.
+    assert parse(expr.to_where(), extended=True) == expr
+
+
+@examples(100)
+@given(where_texts())
+def test_strict_text_means_the_same_at_the_extended_level(text: str) -> None:
+    assert parse(text, cache=False) == parse(text, extended=True, cache=False)
+
+
+@examples(100)
+@given(LEVEL_TEXTS)
+def test_spans_lie_inside_the_input_and_cover_their_text(case: tuple[bool, str]) -> None:
+    extended, text = case
+    expr = parse(text, extended=extended, cache=False)
+    for node in nodes(expr):
+        offset, length = node.span
+        assert 0 <= offset and offset + length <= len(text)
+        written = text[offset : offset + length]
+        assert written == written.strip() and written
+        if isinstance(node, Literal):
+            assert parse(f"x = {written}", extended=True).right == node  # type: ignore[union-attr]
+        elif isinstance(node, Path):
+            assert parse(f"{written} IS NULL", extended=True) == IsNull(node)
+
+
+@examples(250)
+@given(expressions())
+def test_strict_trees_print_and_parse_back(expr: Expr) -> None:
+    assert parse(expr.to_where(), cache=False) == expr
+
+
+@examples(250)
+@given(expressions(extended=True))
+def test_extended_trees_print_and_parse_back(expr: Expr) -> None:
+    assert parse(expr.to_where(), extended=True, cache=False) == expr
+
+
+@examples(150)
+@given(LEVEL_TREES)
+def test_query_encoding_round_trips(expr: Expr) -> None:
+    query = expr.to_query()
+    assert all(c.isascii() and c.isprintable() and c not in " +&=#?" for c in query)
+    assert decode_query(query) == expr.to_where()
+    assert encode_query(decode_query(query)) == query
+    # A form with + for spaces decodes to the same text.
+    assert decode_query(query.replace("%20", "+")) == expr.to_where()
+
+
+# --- any text ---------------------------------------------------------------------------
+
+
+def check_any(text: str, extended: bool, limits: Limits | None = None) -> None:
+    try:
+        expr = parse(text, extended=extended, limits=limits, cache=False)
+    except WhereError as err:
+        assert err.code and err.message
+        assert err.position is not None
+        assert 0 <= err.position <= len(text)
+        assert err.length >= 1
+        assert err.position + err.length <= len(text) + 1
+        str(err)  # the caret display never fails
+        assert err.to_response()["Code"] == "400"
+    else:
+        assert isinstance(expr, Node)
+        assert parse(expr.to_where(), extended=extended, limits=limits) == expr
+
+
+# Every character, control characters and lone surrogates included.
+ANY_CHAR = st.characters(exclude_characters="")
+
+# The language's own tokens, and some that only look like them.
+TOKENS = st.one_of(
+    st.sampled_from(
+        ["AND", "and", "Or", "OR", "NOT", "not", "IN", "is", "IS", "NULL", "null", "TRUE",
+         "false", "LIKE", "ilike", "LEN", "=", "!=", "<>", "<", ">", "<=", ">=", "~~", "!~~",
+         "~~*", "!~~*", "~", "~*", "!~", "!~*", "?", "(", ")", ",", "'", "''", "'x'", "'a''b'",
+         "Slug", "Labels.tier", "Labels.'a.b'", "Labels.", ".", "a.b/c-d", "0", "-1", "1.5", "-",
+         "==", "!", "*", '"', "\\", "&&", "||", "\t", "\n", " ", "\x00", "é", "\ud800"]
+    ),  # fmt: skip
+    st.text("abcXYZ_019.-/", min_size=1, max_size=10),
+    st.integers(-(10**12), 10**12).map(str),
+    st.decimals(places=2, allow_nan=False, allow_infinity=False).map(str),
+    st.text(ANY_CHAR, max_size=6).map(lambda s: "'" + s.replace("'", "''") + "'"),
+)
+
+
+def soup(max_size: int) -> st.SearchStrategy[str]:
+    return st.lists(st.tuples(TOKENS, st.sampled_from(["", " ", "  ", "\n"])), max_size=max_size).map(
+        lambda parts: "".join(token + space for token, space in parts)
+    )
+
+
+@examples(1000)
+@given(st.text(ANY_CHAR), st.sampled_from(LEVELS))
+def test_any_text_gives_a_tree_or_a_where_error(text: str, extended: bool) -> None:
+    check_any(text, extended)
+
+
+@examples(600)
+@given(soup(30), st.sampled_from(LEVELS))
+def test_token_soup_gives_a_tree_or_a_where_error(text: str, extended: bool) -> None:
+    check_any(text, extended)
+
+
+@examples(150)
+@given(
+    LEVEL_TEXTS,
+    st.integers(0, 10_000),
+    st.integers(0, 4),
+    st.text(ANY_CHAR, max_size=3),
+)
+def test_damaged_valid_text_gives_a_tree_or_a_where_error(
+    case: tuple[bool, str], at: int, cut: int, insert: str
+) -> None:
+    extended, text = case
+    at %= len(text) + 1
+    check_any(text[:at] + insert + text[at + cut :], extended)
+
+
+@examples(30)
+@given(soup(100).map(lambda s: s * 40), st.sampled_from(LEVELS))
+def test_long_input_gives_a_tree_or_a_where_error(text: str, extended: bool) -> None:
+    check_any(text, extended)
+    check_any(text, extended, limits=Limits(max_depth=4, max_in_list=3))
+
+
+@examples(30)
+@given(
+    st.builds(lambda part, size: (part * size)[:size], st.text(ANY_CHAR, min_size=1, max_size=300),
+              st.integers(4000, 140_000)),
+    st.sampled_from(LEVELS),
+)  # fmt: skip
+def test_long_random_text_gives_a_tree_or_a_where_error(text: str, extended: bool) -> None:
+    check_any(text, extended)
