@@ -884,7 +884,17 @@ _NOT_EXTENDED_CODES = {
 }  # fmt: skip
 
 
+_EXTENDED_LIMITS = Limits()
+
+
+# Two caches: with the default limits the key is (text, extended), which hashes in C;
+# a Limits object in the key would hash through Python on every hit.
 @lru_cache(maxsize=4096)
+def _parse_default(text: str, extended: bool) -> Expr:
+    return _parse_text(text, extended, _EXTENDED_LIMITS if extended else STRICT_LIMITS)
+
+
+@lru_cache(maxsize=1024)
 def _parse_cached(text: str, extended: bool, limits: Limits) -> Expr:
     return _parse_text(text, extended, limits)
 
@@ -907,11 +917,14 @@ def parse(
     >>> parse("Slug = 'a' AND LEN(ApprovedBy) > 0")
     And(items=(Compare(left=Path(segments=('Slug',)), op=Op.EQ, right=Literal(value='a', text=None)), Compare(left=Len(path=Path(segments=('ApprovedBy',))), op=Op.GT, right=Literal(value=0, text=None))))
     """
-    if limits is None:
-        limits = Limits() if extended else STRICT_LIMITS
-    if cache and isinstance(text, str) and len(text) <= 8192:
-        expr = _parse_cached(text, extended, limits)
+    if cache and type(text) is str and len(text) <= 8192:
+        if limits is None:
+            expr = _parse_default(text, extended)
+        else:
+            expr = _parse_cached(text, extended, limits)
     else:
+        if limits is None:
+            limits = _EXTENDED_LIMITS if extended else STRICT_LIMITS
         expr = _parse_text(text, extended, limits)
     if schema is not None:
         from .validate import validate
