@@ -9,6 +9,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,12 @@ def run(*args: str, stdin: str | None = None, module: bool = False) -> subproces
         [*command, *args], input=stdin, capture_output=True, text=True, timeout=60,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )  # fmt: skip
+
+
+def run_all(calls: list[tuple[list[str], str | None]]) -> list[subprocess.CompletedProcess[str]]:
+    """Run several commands at once (each is a separate process)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda call: run(*call[0], stdin=call[1]), calls))
 
 
 def lines(out: str) -> list[dict[str, Any]]:
@@ -87,9 +94,7 @@ def test_filter_include_with_related_files(tmp_path: Path) -> None:
     assert lines(result.stdout) == [{"Unit": unit, "Space": json.loads(spaces.read_text())}]
 
 
-@pytest.mark.parametrize(
-    "args, stdin, message",
-    [
+INVALID = [
         (["filter", "--entity", "Unit"], "{bad json}\n", "<stdin>, line 1: not JSON"),
         (["filter", "--entity", "Unit"], '{"Slug": "a"}\n[1,\n', "line 2: not JSON"),
         (["filter", "--entity", "Unit", "/nonexistent/x.json"], None, "cannot read /nonexistent/x.json"),
@@ -99,13 +104,14 @@ def test_filter_include_with_related_files(tmp_path: Path) -> None:
         (["filter", "--sample", "--filter", "xyz"], None, "filter: 'xyz' is not a filter ID"),
         (["check", "--schema", "/nonexistent.json", "Slug = 'a'"], None, "cannot read schema file"),
         (["describe", "Unitt"], None, "did you mean 'Unit'?"),
-    ],
-)
-def test_invalid_input_exits_1(args: list[str], stdin: str | None, message: str) -> None:
-    result = run(*args, stdin=stdin)
-    assert result.returncode == 1
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+]
+
+
+def test_invalid_input_exits_1() -> None:
+    for (args, stdin, message), result in zip(INVALID, run_all([(a, s) for a, s, _ in INVALID])):
+        assert result.returncode == 1, args
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
 
 
 def test_check() -> None:
@@ -195,15 +201,14 @@ def test_entities_and_describe(tmp_path: Path) -> None:
                stdin='{"size": 3}\n{"size": 1}\n').stdout == '{"size": 3}\n'  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "args",
-    [[], ["bogus"], ["check", "--nope"], ["filter", "--where", "Slug = 'a'"],
-     ["filter", "--sample", "x.json"], ["describe"], ["check", "--entity", "Unit", "--schema", "f"]],
-)  # fmt: skip
-def test_usage_errors_exit_2(args: list[str]) -> None:
-    result = run(*args, stdin="")
-    assert result.returncode == 2
-    assert "usage: wherelang" in result.stderr
+USAGE = [[], ["bogus"], ["check", "--nope"], ["filter", "--where", "Slug = 'a'"],
+         ["filter", "--sample", "x.json"], ["describe"], ["check", "--entity", "Unit", "--schema", "f"]]  # fmt: skip
+
+
+def test_usage_errors_exit_2() -> None:
+    for args, result in zip(USAGE, run_all([(a, "") for a in USAGE])):
+        assert result.returncode == 2, args
+        assert "usage: wherelang" in result.stderr, args
 
 
 def test_python_dash_m() -> None:
@@ -233,15 +238,12 @@ def test_the_readme_has_command_line_examples() -> None:
     assert len(README_EXAMPLES) >= 5
 
 
-@pytest.mark.parametrize("command, output", README_EXAMPLES, ids=[c for c, _ in README_EXAMPLES])
-def test_readme_command_line_examples(command: str, output: str) -> None:
+def test_readme_command_line_examples() -> None:
     """Each ``$ wherelang ...`` line prints what the README shows (stderr included)."""
-    words = shlex.split(command)
-    stdin = None
-    if "<" in words:
-        at = words.index("<")
-        stdin = (ROOT / words[at + 1]).read_text(encoding="utf-8")
-        words = words[:at] + words[at + 2 :]
-    assert words[0] == "wherelang"
-    result = run(*words[1:], stdin=stdin)
-    assert result.stdout + result.stderr == output
+    calls = []
+    for command, _ in README_EXAMPLES:
+        words = shlex.split(command)
+        assert words[0] == "wherelang"
+        calls.append((words[1:], None))
+    for (command, output), result in zip(README_EXAMPLES, run_all(calls)):
+        assert result.stdout + result.stderr == output, command

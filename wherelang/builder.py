@@ -116,6 +116,8 @@ def literal(value: PyValue | Literal) -> Literal:
         return Literal(str(value))
     if isinstance(value, datetime):
         return Literal(value.isoformat())
+    if value is None:
+        raise TypeError("NULL is not a value to compare with: use .is_null() or .is_not_null()")
     raise TypeError(f"cannot use a {type(value).__name__} as a where literal: {value!r}")
 
 

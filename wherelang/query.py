@@ -532,6 +532,17 @@ class ListQuery(BaseModel):
                     hint="include it in memory with apply()",
                     parameter="include",
                 )
+            own = self.entity.attributes.get(relation.via)
+            key = related.attributes.get(related.id)
+            if own is None or key is None or own.type.kind is not key.type.kind:
+                if own is None or key is None:
+                    message = f"{self.entity.name} has no {relation.via} column to join by"
+                else:
+                    message = (
+                        f"{self.entity.name}.{relation.via} ({own.type}) cannot be joined to "
+                        f"{relation.entity}.{related.id} ({key.type})"
+                    )
+                raise WhereSqlError("sql-no-join", message, hint="resolve it in memory with apply()")
             if field not in joined:
                 joined.add(field)
                 other = tables.get(relation.entity, relation.entity)
