@@ -378,7 +378,7 @@ _HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
     "not_in": _in_handler(4),
     "is_null": _is_null_handler(3),
     "is_not_null": _is_null_handler(4),
-    "not_": lambda s: Not(s[1], _span(s[0], s[1])),
+    "negation": lambda s: Not(s[1], _span(s[0], s[1])),
     # A group's span takes in its parentheses, so that NOT (...) ends at the ")".
     "group": lambda s: replace(s[1], span=_span(s[0], s[2])),
     "and_expr": _connective(And),
