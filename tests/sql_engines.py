@@ -57,7 +57,7 @@ STRINGS = [
     "", "a", "A", "ab", "aB", "abc", "b", "B", "z", "Z", "a%b", "a_b", "a\\b", "it's",
     '"q"', "é", "É", "ß", "straße", "STRASSE", "Σσς", "ǅ", "İi", "a\nb", " a", "a ",
     "😀", "日本", "-- c", "/* c */", "'; DROP TABLE sql_diff; --", "10", "9", "app-1",
-    "app-22", "App-3", "x.y", "x\ty",
+    "app-22", "App-3", "x.y", "x\ty", "\u212a", "ſ",
 ]  # fmt: skip
 
 UUIDS = [

@@ -540,6 +540,13 @@ _PLAIN = re.compile(r"[A-Za-z0-9 _\-/:,=@#%&'\"<>!;`~]*")
 
 @lru_cache(maxsize=1024)
 def _search(pattern: str, case_sensitive: bool) -> Callable[[str], bool]:
+    # PostgreSQL ignores case by matching each pattern character's lower and upper case
+    # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.sql writes those sets out.
+    from .sql import pg_iregex
+
+    folded = pg_iregex(pattern, not case_sensitive)
+    if folded is not None:
+        return _regex_matcher(folded)
     if case_sensitive and _PLAIN.fullmatch(pattern):
         return lambda s: pattern in s  # a literal substring
     return _regex_matcher(pattern, case_sensitive=case_sensitive)

@@ -78,6 +78,8 @@ __all__ = [
     "prepare_sqlite",
     "OPERATORS",
     "ENGINES",
+    "pg_case_set",
+    "pg_iregex",
 ]
 
 
@@ -205,8 +207,6 @@ class Engine:
     placeholder: ClassVar[str | None] = None
     #: whether LIKE needs ``ESCAPE '\'`` to treat backslash as the escape
     like_escape: ClassVar[bool] = True
-    #: regex function style for generic dialects: "regexp_like", "instr", or None
-    verified: ClassVar[bool] = False
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
@@ -345,7 +345,6 @@ def _time_text(value: datetime) -> str:
 class Postgres(Engine):
     title = "PostgreSQL"
     placeholder = "%s"
-    verified = True
     column_types = {
         Kind.STRING: "TEXT",
         Kind.INT: "BIGINT",
@@ -367,8 +366,7 @@ class Postgres(Engine):
         return exp.Escape(this=exp.ILike(this=x, expression=p), expression=exp.Literal.string("\\"))
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
-        text, flag_ci = _portable_regex(pattern, self)
-        return text, ci or flag_ci
+        return _rewrite(pattern, self, ci, fold=False)  # ~* folds case as PostgreSQL does
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
         return (exp.RegexpILike if ci else exp.RegexpLike)(this=x, expression=p)
@@ -437,7 +435,6 @@ class Postgres(Engine):
 class DuckDB(Engine):
     title = "DuckDB"
     placeholder = "?"
-    verified = True
     column_types = {
         Kind.STRING: "VARCHAR",
         Kind.INT: "BIGINT",
@@ -454,6 +451,9 @@ class DuckDB(Engine):
 
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return exp.Escape(this=exp.ILike(this=x, expression=p), expression=exp.Literal.string("\\"))
+
+    def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
+        return _re2_pattern(pattern, self, ci)
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
         # 's': dot matches newline, as in PostgreSQL
@@ -511,7 +511,6 @@ _JSON_EACH_COLUMNS = frozenset(
 class SQLite(Engine):
     title = "SQLite"
     placeholder = "?"
-    verified = True
     column_types = {
         Kind.STRING: "TEXT",
         Kind.INT: "INTEGER",
@@ -531,6 +530,9 @@ class SQLite(Engine):
 
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return _fn("wherelang_ilike", x, p)
+
+    def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
+        return _re2_pattern(pattern, self, ci)
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
         return _fn("wherelang_iregex" if ci else "wherelang_regex", x, p)
@@ -612,7 +614,6 @@ def _regexp_sql(gen: Any, e: exp.Expression) -> str:
 class MariaDB(Engine):
     title = "MariaDB"
     placeholder = "%s"
-    verified = True
     column_types = {
         Kind.STRING: "TEXT",
         Kind.INT: "BIGINT",
@@ -634,9 +635,8 @@ class MariaDB(Engine):
         return exp.Like(this=exp.Lower(this=x), expression=exp.Lower(this=p))
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
-        text, flag_ci = _portable_regex(pattern, self)
-        ci = ci or flag_ci
-        return ("(?si)" if ci else "(?s)") + text, ci
+        text, _ = _rewrite(pattern, self, ci, fold=True)
+        return "(?s)" + text, False
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
         return Regexp_(this=x, expression=p)  # MariaDB has no REGEXP_LIKE function
@@ -812,11 +812,16 @@ def _engine(dialect: str) -> Engine:
 
 # --- regular expressions ----------------------------------------------------------------
 #
-# Patterns are RE2 (the validator compiled them). RE2 engines (DuckDB, SQLite's function,
-# BigQuery, ...) take them as written. PostgreSQL's ARE and MariaDB's PCRE read some RE2
-# syntax differently (\d is locale-aware in ARE; \b is backspace in ARE; $ also matches
-# before a final newline in PCRE), so for them the pattern is parsed and rewritten from a
-# portable subset; anything outside it raises WhereSqlError.
+# Patterns are RE2 (the validator compiled them). PostgreSQL's ARE and MariaDB's PCRE read
+# some RE2 syntax differently (\d is locale-aware in ARE; \b is backspace in ARE; $ also
+# matches before a final newline in PCRE), so for them the pattern is parsed and rewritten
+# from a portable subset; anything outside it raises WhereSqlError. RE2 engines (DuckDB,
+# SQLite's function, BigQuery, ...) take it as written.
+#
+# Case-insensitive matching (~*, or a leading (?i)) is PostgreSQL's: a pattern character c
+# matches exactly lower(c) and upper(c) (so 'ǅ' ~* 'ǅ' is false, and 'K' ~* 'k' is not
+# Kelvin-aware), which is not RE2's Unicode case folding. Engines other than PostgreSQL
+# get the pattern with those case sets written out, matched case-sensitively.
 
 _sre: Any = importlib.import_module("re._parser")
 _sc: Any = importlib.import_module("re._constants")
@@ -832,16 +837,39 @@ _NOT_CATEGORIES: dict[Any, Any] = {
     _sc.CATEGORY_NOT_SPACE: _sc.CATEGORY_SPACE,
 }
 _MAX_REPEAT = 255  # PostgreSQL's RE_DUP_MAX
-
+_MAX_FOLDED_RANGE = 2048  # characters of a range whose case variants are listed
 
 _SPECIAL = frozenset("\\.^$|?*+()[]{}")
 _CLASS_SPECIAL = frozenset("\\]^-[")
 
 
+def _lower1(c: str) -> str:
+    """Simple (one-character) lower case, as towlower: 'İ' -> 'i'."""
+    low = c.lower()
+    return low if len(low) == 1 else low[0]
+
+
+def _upper1(c: str) -> str:
+    """Simple upper case, as towupper: 'ß' stays 'ß'."""
+    up = c.upper()
+    return up if len(up) == 1 else c
+
+
+def pg_case_set(c: str) -> tuple[str, ...]:
+    """The characters PostgreSQL's ``~*`` lets a pattern character match: its lower and
+    upper case (not itself, when it is neither: titlecase 'ǅ').
+
+    >>> pg_case_set("a"), pg_case_set("ǅ"), pg_case_set("İ"), pg_case_set("ß")
+    (('a', 'A'), ('ǆ', 'Ǆ'), ('i', 'İ'), ('ß',))
+    """
+    low, up = _lower1(c), _upper1(c)
+    return (low,) if low == up else (low, up)
+
+
 def _char(code: int, in_class: bool = False) -> str:
     ch = chr(code)
     if code == 0:
-        raise ValueError("NUL")
+        raise _Unsupported("a NUL character")
     if ch == "\t":
         return "\\t"
     if ch == "\n":
@@ -851,116 +879,162 @@ def _char(code: int, in_class: bool = False) -> str:
     if ch in (_CLASS_SPECIAL if in_class else _SPECIAL):
         return "\\" + ch  # an escaped punctuation mark is itself in ARE, PCRE and RE2
     if code < 32:
-        raise ValueError("control character")
+        raise _Unsupported("a control character")
     return ch
-
-
-@lru_cache(maxsize=1024)
-def _portable_cached(pattern: str, engine: str) -> tuple[str, bool] | str:
-    """(rewritten pattern, case-insensitive flag) or the construct that is unsupported."""
-    if re.search(r"\[[:=.]", pattern):
-        return "POSIX bracket classes ([[:alpha:]])"
-    if re.search(r"\{,", pattern):
-        return "a repetition without lower bound ({,n})"
-    if "\x00" in pattern:
-        return "a NUL character"
-    try:
-        tree = _sre.parse(pattern)
-    except Exception:  # RE2 syntax Python's parser does not know: \pL, \z, \Q, ...
-        return "this pattern syntax"
-    flags = tree.state.flags & ~(_sc.SRE_FLAG_UNICODE | _sc.SRE_FLAG_DOTALL)
-    ci = bool(flags & _sc.SRE_FLAG_IGNORECASE)
-    if flags & ~_sc.SRE_FLAG_IGNORECASE:
-        return "pattern flags other than (?i) and (?s)"
-    try:
-        return _emit(tree, engine), ci
-    except _Unsupported as exc:
-        return exc.args[0]  # type: ignore[no-any-return]
-    except ValueError as exc:
-        return f"a {exc.args[0]} in a pattern"
 
 
 class _Unsupported(Exception):
     pass
 
 
-def _emit(items: Any, engine: str) -> str:
-    return "".join(_emit_item(op, av, engine) for op, av in items)
+class _Rewriter:
+    """Writes a parsed RE2 pattern back in the portable subset, for one engine."""
+
+    def __init__(self, engine: str, fold: bool) -> None:
+        self.engine = engine
+        self.fold = fold  # write case sets out (case-insensitive, engine is not PostgreSQL)
+
+    def emit(self, items: Any) -> str:
+        return "".join(self.item(op, av) for op, av in items)
+
+    def atom(self, items: Any) -> str:
+        text = self.emit(items)
+        if len(items) == 1 and items[0][0] in (_sc.LITERAL, _sc.ANY, _sc.IN, _sc.NOT_LITERAL):
+            return text
+        return f"(?:{text})"
+
+    def cases(self, code: int) -> list[int]:
+        if not self.fold:
+            return [code]
+        return [ord(c) for c in pg_case_set(chr(code))]
+
+    def item(self, op: Any, av: Any) -> str:
+        if op is _sc.LITERAL:
+            codes = self.cases(av)
+            if len(codes) == 1:
+                return _char(codes[0])
+            return "[" + "".join(_char(c, True) for c in codes) + "]"
+        if op is _sc.NOT_LITERAL:
+            return "[^" + "".join(_char(c, True) for c in self.cases(av)) + "]"
+        if op is _sc.ANY:
+            return "."
+        if op is _sc.IN:
+            return self.klass(av)
+        if op is _sc.BRANCH:
+            return "(?:" + "|".join(self.emit(alt) for alt in av[1]) + ")"
+        if op is _sc.SUBPATTERN:
+            _group, add, remove, sub = av
+            if add or remove:
+                raise _Unsupported("scoped flags ((?i:...))")
+            return f"(?:{self.emit(sub)})"
+        if op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT):  # laziness does not change what matches
+            low, high, sub = av
+            if high is not _sc.MAXREPEAT and high > _MAX_REPEAT or low > _MAX_REPEAT:
+                raise _Unsupported(f"a repetition count above {_MAX_REPEAT}")
+            body = self.atom(sub)
+            if high is _sc.MAXREPEAT:
+                quant = {0: "*", 1: "+"}.get(low, f"{{{low},}}")
+            elif (low, high) == (0, 1):
+                quant = "?"
+            elif low == high:
+                quant = f"{{{low}}}"
+            else:
+                quant = f"{{{low},{high}}}"
+            return body + quant
+        if op is _sc.AT:
+            if av in (_sc.AT_BEGINNING, _sc.AT_BEGINNING_STRING):
+                return "^"
+            if av is _sc.AT_END:
+                return "\\z" if self.engine == "mysql" else "$"
+            raise _Unsupported("word boundaries (\\b, \\B)")
+        raise _Unsupported("this pattern construct")
+
+    def klass(self, items: Any) -> str:
+        out: list[str] = []
+        negate = False
+        if len(items) == 1 and items[0][0] is _sc.CATEGORY and items[0][1] in _NOT_CATEGORIES:
+            return "[^" + _CATEGORIES[_NOT_CATEGORIES[items[0][1]]] + "]"
+        for op, av in items:
+            if op is _sc.NEGATE:
+                negate = True
+            elif op is _sc.LITERAL:
+                out.extend(_char(c, True) for c in self.cases(av))
+            elif op is _sc.RANGE:
+                low, high = av
+                out.append(_char(low, True) + "-" + _char(high, True))
+                if self.fold:  # PostgreSQL adds each character's case variants to a range
+                    if high - low > _MAX_FOLDED_RANGE:
+                        raise _Unsupported(f"a case-insensitive range wider than {_MAX_FOLDED_RANGE}")
+                    extra = {v for c in range(low, high + 1) for v in self.cases(c)}
+                    out.extend(_char(c, True) for c in sorted(extra) if not low <= c <= high)
+            elif op is _sc.CATEGORY and av in _CATEGORIES:
+                out.append(_CATEGORIES[av])  # ASCII classes, closed under case already
+            else:
+                raise _Unsupported("a negated class (\\D, \\S, \\W) inside brackets")
+        return "[" + ("^" if negate else "") + "".join(out) + "]"
 
 
-def _atom(items: Any, engine: str) -> str:
-    text = _emit(items, engine)
-    if len(items) == 1 and items[0][0] in (_sc.LITERAL, _sc.ANY, _sc.IN, _sc.NOT_LITERAL):
-        return text
-    return f"(?:{text})"
+@lru_cache(maxsize=1024)
+def _rewrite_cached(pattern: str, engine: str, ci: bool, fold: bool) -> tuple[str, bool] | str:
+    """(rewritten pattern, whether matching ignores case) or the unsupported construct.
+
+    ``ci``: the operator ignores case (~*); the result says whether the match ignores
+    case (also when the pattern starts with (?i)). ``fold``: then write the case sets out,
+    for an engine that must match the result case-sensitively.
+    """
+    if re.search(r"\[[:=.]", pattern):
+        return "POSIX bracket classes ([[:alpha:]])"
+    if re.search(r"\{,", pattern):
+        return "a repetition without lower bound ({,n})"
+    try:
+        tree = _sre.parse(pattern)
+    except Exception:  # RE2 syntax Python's parser does not know: \pL, \z, \Q, ...
+        return "this pattern syntax"
+    flags = tree.state.flags & ~(_sc.SRE_FLAG_UNICODE | _sc.SRE_FLAG_DOTALL)
+    ci = ci or bool(flags & _sc.SRE_FLAG_IGNORECASE)
+    if flags & ~_sc.SRE_FLAG_IGNORECASE:
+        return "pattern flags other than (?i) and (?s)"
+    try:
+        text = _Rewriter(engine, fold and ci).emit(tree)
+    except _Unsupported as exc:
+        return str(exc.args[0])
+    return text, ci
 
 
-def _emit_item(op: Any, av: Any, engine: str) -> str:
-    if op is _sc.LITERAL:
-        return _char(av)
-    if op is _sc.NOT_LITERAL:
-        return "[^" + _char(av, True) + "]"
-    if op is _sc.ANY:
-        return "."
-    if op is _sc.IN:
-        return _emit_class(av)
-    if op is _sc.BRANCH:
-        return "(?:" + "|".join(_emit(alt, engine) for alt in av[1]) + ")"
-    if op is _sc.SUBPATTERN:
-        _group, add, remove, sub = av
-        if add or remove:
-            raise _Unsupported("scoped flags ((?i:...))")
-        return f"(?:{_emit(sub, engine)})"
-    if op in (_sc.MAX_REPEAT, _sc.MIN_REPEAT):
-        low, high, sub = av
-        if high is not _sc.MAXREPEAT and high > _MAX_REPEAT or low > _MAX_REPEAT:
-            raise _Unsupported(f"a repetition count above {_MAX_REPEAT}")
-        body = _atom(sub, engine)
-        if high is _sc.MAXREPEAT:
-            quant = {0: "*", 1: "+"}.get(low, f"{{{low},}}")
-        elif (low, high) == (0, 1):
-            quant = "?"
-        elif low == high:
-            quant = f"{{{low}}}"
-        else:
-            quant = f"{{{low},{high}}}"
-        return body + quant
-    if op is _sc.AT:
-        if av in (_sc.AT_BEGINNING, _sc.AT_BEGINNING_STRING):
-            return "^"
-        if av is _sc.AT_END:
-            return "\\z" if engine == "mysql" else "$"
-        raise _Unsupported("word boundaries (\\b, \\B)")
-    raise _Unsupported("this pattern construct")
-
-
-def _emit_class(items: Any) -> str:
-    out = []
-    negate = False
-    if len(items) == 1 and items[0][0] is _sc.CATEGORY and items[0][1] in _NOT_CATEGORIES:
-        return "[^" + _CATEGORIES[_NOT_CATEGORIES[items[0][1]]] + "]"
-    for op, av in items:
-        if op is _sc.NEGATE:
-            negate = True
-        elif op is _sc.LITERAL:
-            out.append(_char(av, True))
-        elif op is _sc.RANGE:
-            out.append(_char(av[0], True) + "-" + _char(av[1], True))
-        elif op is _sc.CATEGORY and av in _CATEGORIES:
-            out.append(_CATEGORIES[av])
-        else:
-            raise _Unsupported("a negated class (\\D, \\S, \\W) inside brackets")
-    return "[" + ("^" if negate else "") + "".join(out) + "]"
-
-
-def _portable_regex(pattern: str, engine: Engine) -> tuple[str, bool]:
-    result = _portable_cached(pattern, engine.dialect)
+def _rewrite(pattern: str, engine: Engine, ci: bool, fold: bool) -> tuple[str, bool]:
+    result = _rewrite_cached(pattern, engine.dialect, ci, fold)
     if isinstance(result, str):
         raise engine.unsupported(
             f"{result} in the regular expression {pattern!r}",
             "use literal characters, ., [...], \\d \\w \\s, groups, |, ^, $ and * + ? {n,m}",
         )
     return result
+
+
+def pg_iregex(pattern: str, ci: bool = True) -> str | None:
+    """An RE2 pattern that matches case-sensitively what PostgreSQL's ``~*`` (``ci``) or
+    a leading ``(?i)`` matches; None when the pattern does not ignore case or cannot be
+    rewritten (then RE2's own case folding is the nearest).
+
+    >>> pg_iregex("ǅa")
+    '[ǆǄ][aA]'
+    >>> pg_iregex("ab", ci=False) is None
+    True
+    """
+    result = _rewrite_cached(pattern, "re2", ci, True)
+    if isinstance(result, str) or not result[1]:
+        return None
+    return result[0]
+
+
+def _re2_pattern(pattern: str, engine: Engine, ci: bool) -> tuple[str, bool]:
+    """For RE2 engines: the pattern as written, or with PostgreSQL's case sets written out
+    when it ignores case (if it can be rewritten; else RE2's own case folding)."""
+    result = _rewrite_cached(pattern, engine.dialect, ci, True)
+    if isinstance(result, str):
+        return pattern, ci
+    text, folded = result
+    return (text, False) if folded else (pattern, False)
 
 
 # --- compiling ----------------------------------------------------------------------------
