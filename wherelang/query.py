@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from dataclasses import fields, is_dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
@@ -450,15 +451,17 @@ class ListQuery(BaseModel):
         for entity in entities:
             if matches is not None and not matches(entity):
                 continue
-            inner, wrapper = _unwrap(entity, self_key)
+            inner, wrapper = _unwrap(entity, self_key) if self_key else (entity, None)
             if search is not None and not search(inner):
                 continue
             if plain:
                 yield entity
                 continue
-            shaped = _as_dict(inner)
             if returned is not None:
-                shaped = {name: shaped.get(name) for name in returned}
+                data = inner if isinstance(inner, Mapping) else _as_dict(inner)
+                shaped = {name: data.get(name) for name in returned}
+            else:
+                shaped = _as_dict(inner)
             if not relations:
                 yield shaped
                 continue
@@ -671,8 +674,6 @@ def contains_pattern(text: str) -> str:
 
 
 _TEXT = Type(Kind.STRING)
-# contains is ILIKE against each value: the evaluator's ILIKE, through a one-attribute schema.
-_VALUE_SCHEMA = Schema("contains", [Attribute("v", _TEXT)])
 
 
 def _ilike(name: str, pattern: str) -> Compare:
@@ -681,12 +682,18 @@ def _ilike(name: str, pattern: str) -> Compare:
 
 class _Search:
     """``contains`` in memory: a case-insensitive substring of a searchable string
-    attribute, or of a key (or string value) of a searchable map."""
+    attribute, or of a key (or string value) of a searchable map.
+
+    ``x ILIKE '%text%'`` with ``text`` escaped is, as the evaluator computes ILIKE
+    (PostgreSQL's per-character ``lower()`` on both sides, :func:`~wherelang.evaluate.pg_lower`),
+    a substring test of the lowered texts.
+    """
 
     def __init__(self, schema: Schema, text: str) -> None:
-        from .evaluate import compile
+        from .evaluate import pg_lower
 
-        self.matches = compile(_ilike("v", contains_pattern(text)), _VALUE_SCHEMA).__call__
+        self.lower = pg_lower
+        self.needle = pg_lower(text)
         self.strings: list[str] = []
         self.maps: list[tuple[str, bool]] = []  # (name, whether its values are strings)
         for name in schema.searchable:
@@ -698,23 +705,29 @@ class _Search:
                 self.strings.append(name)
 
     def __call__(self, entity: Any) -> bool:
-        data = entity if isinstance(entity, Mapping) else _as_dict(entity)
-        matches = self.matches
+        data = entity if isinstance(entity, dict) else _as_dict(entity)
+        needle, lower = self.needle, self.lower
+        # pg_lower is str.lower for ASCII text; calling it only when needed saves time.
         for name in self.strings:
             value = data.get(name)
-            if isinstance(value, str) and matches({"v": value}):
+            if isinstance(value, str) and needle in (
+                value.lower() if value.isascii() else lower(value)
+            ):
                 return True
         for name, with_values in self.maps:
             found = data.get(name)
-            if not isinstance(found, Mapping):
+            if not found or not isinstance(found, (dict, Mapping)):
                 continue
             for key, value in found.items():
-                if matches({"v": key}):
+                if isinstance(key, str) and needle in (key.lower() if key.isascii() else lower(key)):
                     return True
-                if with_values and isinstance(value, str) and matches({"v": value}):
+                if (
+                    with_values
+                    and isinstance(value, str)
+                    and needle in (value.lower() if value.isascii() else lower(value))
+                ):
                     return True
         return False
-
 
 # --- SQL helpers --------------------------------------------------------------------------
 
@@ -879,7 +892,7 @@ def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
     where = out.get("where")
     if isinstance(where, str):
         out["where"] = _parse_where(where, schema, extended, None) if where.strip() else None
-    elif where is not None:
+    elif where is not None and not _is_typed(where):
         out["where"] = _typed_where(where, schema, extended)
     if isinstance(out.get("filter"), str):
         out["filter"] = _parse_filter_id(out["filter"])
@@ -960,6 +973,28 @@ def _parse_where(text: str, schema: Schema, extended: bool, limits: Limits | Non
         raise err.with_parameter("where") from None
 
 
+def _is_typed(expr: Any) -> bool:
+    """Whether a tree is already typed (every path resolved): taken as it is."""
+    if not isinstance(expr, Node):
+        return False
+    stack: list[Node] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend(node.items)
+        elif isinstance(node, (Not, Truth)):
+            stack.append(node.expr)
+        elif isinstance(node, Compare):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, (In, IsNull)):
+            stack.append(node.operand)
+        elif isinstance(node, Len):
+            stack.append(node.path)
+        elif not isinstance(node, (Attr, Literal)):
+            return False
+    return True
+
+
 def _typed_where(expr: Any, schema: Schema, extended: bool) -> Expr:
     if not isinstance(expr, Node):
         raise TypeError(f"where must be text or an expression, not {type(expr).__name__}")
@@ -1033,6 +1068,7 @@ def _names(
         offset += len(raw) + 1
 
 
+@lru_cache(maxsize=1024)
 def _check_select(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
     out: list[str] = []
     for name, start, text in _names(names, "select"):
@@ -1052,6 +1088,7 @@ def _check_select(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1024)
 def _check_include(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
     includable = schema.includable
     out: list[str] = []
