@@ -54,14 +54,14 @@ def run(bench: Bench) -> None:
     bench.measure(group, "urllib.parse + wherelang.parse(where)", _by_hand_params,
                   unit="query", reference=True)  # fmt: skip
     bench.measure(group, "ListQuery.from_params (all five checked)",
-                  lambda: ListQuery.from_params(QUERY_STRING, entity=UNIT), unit="query")  # fmt: skip
-    query = ListQuery.from_params(QUERY_STRING, entity=UNIT)
+                  lambda: ListQuery.from_params(QUERY_STRING, schema=UNIT), unit="query")  # fmt: skip
+    query = ListQuery.from_params(QUERY_STRING, schema=UNIT)
     bench.measure(group, "to_query_string", query.to_query_string, unit="query")
 
     repeat = 10 if bench.quick else 100
     units = sample.entities("Unit") * repeat
     rows = len(units)
-    listing = ListQuery(entity=UNIT, where=WHERE, contains="ledger", select=["DisplayName", "Labels"])
+    listing = ListQuery(schema=UNIT, where=WHERE, contains="ledger", select=["DisplayName", "Labels"])
     assert [u["UnitID"] for u in listing.apply(units)] == [
         u["UnitID"] for u in _hand_where_contains_select(units)
     ]
@@ -71,7 +71,7 @@ def run(bench: Bench) -> None:
     bench.measure(group, "ListQuery.apply", lambda: list(listing.apply(units)), units=rows,
                   unit="row")  # fmt: skip
 
-    contains_only = ListQuery(entity=UNIT, contains="ledger")
+    contains_only = ListQuery(schema=UNIT, contains="ledger")
     group = f"list query: contains only, {rows:,} units"
     bench.measure(group, "hand-written Python loop",
                   lambda: [u for u in units if _hand_contains(u, "ledger")], units=rows,

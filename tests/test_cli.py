@@ -63,7 +63,7 @@ def test_filter_with_every_parameter() -> None:
     assert result.returncode == 0, result.stderr
     query = ListQuery.from_params(
         {"filter": backend["FilterID"], "contains": "LEDGER", "select": "DisplayName",
-         "include": "SpaceID", "where": "HeadRevisionNum > 1"}, entity="Unit",
+         "include": "SpaceID", "where": "HeadRevisionNum > 1"}, schema="Unit",
     )  # fmt: skip
     store = sample.store()
     expected = list(query.apply(UNITS, filters=store, resolver=store))
@@ -173,7 +173,7 @@ def test_sql(tmp_path: Path) -> None:
                  "--select", "Slug")  # fmt: skip
     assert result.returncode == 0, result.stderr
     first, params = result.stdout.splitlines()
-    expected = ListQuery(entity="Unit", where="Labels.tier = 'backend'", select=["Slug"]).to_sql()
+    expected = ListQuery(schema="Unit", where="Labels.tier = 'backend'", select=["Slug"]).to_sql()
     assert first == expected.sql
     assert json.loads(params.removeprefix("-- params: ")) == list(expected.params)
     clause = run("sql", "--entity", "Unit", "--extended", "--clause", "--inline", "Slug = 'it''s'")

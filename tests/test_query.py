@@ -22,7 +22,7 @@ SPACES = {s["Slug"]: s for s in sample.entities("Space")}
 
 
 def q(**params: Any) -> ListQuery:
-    return ListQuery.from_params(params, entity=UNIT)
+    return ListQuery.from_params(params, schema=UNIT)
 
 
 # --- parameters -----------------------------------------------------------------------
@@ -33,7 +33,7 @@ def test_from_query_string_decodes_and_types_every_parameter() -> None:
     query = ListQuery.from_params(
         "where=CreatedAt+%3E%3D+%272025-01-07%27&filter=" + fid.upper()
         + "&contains=50%25+off&select=DisplayName,%20Labels&include=SpaceID%2CTargetID",
-        entity=UNIT,
+        schema=UNIT,
     )  # fmt: skip
     assert query.where == parse("CreatedAt >= '2025-01-07'", schema=UNIT)
     assert query.filter == UUID(fid)
@@ -56,15 +56,15 @@ def test_canonical_query_string_and_order() -> None:
 
 
 def test_empty_values_are_absent() -> None:
-    query = ListQuery.from_params("where=&select=&include=&contains=", entity=UNIT)
-    assert query == ListQuery(entity=UNIT)
+    query = ListQuery.from_params("where=&select=&include=&contains=", schema=UNIT)
+    assert query == ListQuery(schema=UNIT)
     assert query.to_query_string() == ""
     # Spaces are text to search for, but blank elsewhere.
-    assert ListQuery.from_params({"contains": " ", "where": " "}, entity=UNIT).contains == " "
+    assert ListQuery.from_params({"contains": " ", "where": " "}, schema=UNIT).contains == " "
 
 
 def test_mapping_values_may_be_lists_as_frameworks_give_them() -> None:
-    query = ListQuery.from_params({"where": ["Slug = 'a'"], "select": "Slug"}, entity="Unit")
+    query = ListQuery.from_params({"where": ["Slug = 'a'"], "select": "Slug"}, schema="Unit")
     assert query.where == parse("Slug = 'a'", schema=UNIT)
 
 
@@ -84,13 +84,13 @@ def test_round_trip_through_the_query_string(
     where: Any, contains: Any, select: Any, include: Any, filter: Any
 ) -> None:
     query = ListQuery(
-        entity=UNIT, where=where, contains=contains, select=select, include=include,
+        schema=UNIT, where=where, contains=contains, select=select, include=include,
         filter=filter, extended=True,
     )  # fmt: skip
-    again = ListQuery.from_params(query.to_query_string(), entity=UNIT, extended=True)
+    again = ListQuery.from_params(query.to_query_string(), schema=UNIT, extended=True)
     assert again == query
     assert again.to_query_string() == query.to_query_string()
-    assert ListQuery.from_params(query.to_params(), entity=UNIT, extended=True) == query
+    assert ListQuery.from_params(query.to_params(), schema=UNIT, extended=True) == query
 
 
 # --- every error names its parameter ---------------------------------------------------
@@ -116,7 +116,7 @@ def test_errors_name_the_parameter(
     params: dict[str, str], parameter: str, code: str, position: int | None
 ) -> None:
     with pytest.raises(WhereError) as info:
-        ListQuery.from_params(params, entity=UNIT)
+        ListQuery.from_params(params, schema=UNIT)
     err = info.value
     assert (err.parameter, err.code) == (parameter, code)
     if position is not None:
@@ -135,37 +135,37 @@ def test_error_hints() -> None:
         q(include="spaceid")
     assert info.value.hint == "did you mean 'SpaceID'?"
     with pytest.raises(WhereError) as info:
-        ListQuery.from_params("wher=x", entity=UNIT)
+        ListQuery.from_params("wher=x", schema=UNIT)
     assert info.value.hint == "did you mean 'where'?" and info.value.position == 0
 
 
 def test_query_string_errors_point_into_the_query_string() -> None:
     with pytest.raises(WhereError) as info:
-        ListQuery.from_params("select=Slug&where=Slug%3D%27%FF%27", entity=UNIT)
+        ListQuery.from_params("select=Slug&where=Slug%3D%27%FF%27", schema=UNIT)
     assert info.value.parameter == "where" and info.value.code == "bad-encoding"
     assert info.value.position == len("select=Slug&where=Slug%3D%27")
 
 
 def test_duplicates_and_unknown_parameters() -> None:
     with pytest.raises(WhereError) as info:
-        ListQuery.from_params("where=Slug%3D%27a%27&where=Slug%3D%27b%27", entity=UNIT)
+        ListQuery.from_params("where=Slug%3D%27a%27&where=Slug%3D%27b%27", schema=UNIT)
     assert info.value.code == "duplicate-parameter" and "AND" in (info.value.hint or "")
-    query = ListQuery.from_params("limit=10&where=Slug%3D%27a%27", entity=UNIT, ignore_unknown=True)
+    query = ListQuery.from_params("limit=10&where=Slug%3D%27a%27", schema=UNIT, ignore_unknown=True)
     assert query.to_params() == {"where": "Slug = 'a'"}
 
 
 def test_direct_construction_checks_the_same_way() -> None:
     with pytest.raises(WhereError) as info:
-        ListQuery(entity="Unit", select=["Nope"])
+        ListQuery(schema="Unit", select=["Nope"])
     assert info.value.parameter == "select"
     with pytest.raises(WhereError):
-        ListQuery(entity="Unitt")
+        ListQuery(schema="Unitt")
     # A tree from the builder (untyped) is typed against the entity.
     from wherelang import attr
 
-    typed = ListQuery(entity="Unit", where=attr.SpaceID == SPACES["data-prod"]["SpaceID"])
+    typed = ListQuery(schema="Unit", where=attr.SpaceID == SPACES["data-prod"]["SpaceID"])
     assert typed.where == parse(f"SpaceID = '{SPACES['data-prod']['SpaceID']}'", schema=UNIT)
-    assert ListQuery(entity="Unit", where="Slug = 'a'") == q(where="Slug = 'a'")
+    assert ListQuery(schema="Unit", where="Slug = 'a'") == q(where="Slug = 'a'")
     assert "ListQuery(Unit, where=" in repr(typed)
 
 
@@ -226,7 +226,7 @@ def test_space_filters_ignore_from_space_for_spaces_themselves() -> None:
     fid = "22222222-2222-4222-8222-222222222222"
     store = MemoryStore({"Filter": [{"FilterID": fid, "From": "Space", "FromSpaceID": fid,
                                      "Where": "Labels.Environment = 'prod'"}]})  # fmt: skip
-    space_query = ListQuery(entity="Space", filter=fid)
+    space_query = ListQuery(schema="Space", filter=fid)
     got = {s["Slug"] for s in space_query.apply(sample.entities("Space"), filters=store)}
     assert got == {slug for slug, s in SPACES.items() if s["Labels"]["Environment"] == "prod"}
 

@@ -190,16 +190,16 @@ QUERIES: list[dict[str, str]] = [
 
 @pytest.mark.parametrize("params", QUERIES, ids=[json.dumps(q)[:70] for q in QUERIES])
 def test_sql_agrees_with_memory(engine: Engine, params: dict[str, str]) -> None:
-    _compare(engine, ListQuery.from_params(params, entity=UNIT))
+    _compare(engine, ListQuery.from_params(params, schema=UNIT))
 
 
 def test_the_agreement_is_not_vacuous(engine: Engine) -> None:
-    counts = [_compare(engine, ListQuery.from_params(p, entity=UNIT)) for p in QUERIES[:4]]
+    counts = [_compare(engine, ListQuery.from_params(p, schema=UNIT)) for p in QUERIES[:4]]
     assert all(0 < c < len(sample.entities("Unit")) for c in counts)
 
 
 def test_filter_bound_to_a_space(engine: Engine) -> None:
-    query = ListQuery.from_params({"filter": FILTERS["unapproved-prod"]}, entity=UNIT)
+    query = ListQuery.from_params({"filter": FILTERS["unapproved-prod"]}, schema=UNIT)
     assert _compare(engine, query, space_id=PROD_US["SpaceID"]) > 0
     with pytest.raises(WhereError) as info:
         query.to_sql(engine.dialect, filters=STORE, space_id=None)
@@ -208,19 +208,19 @@ def test_filter_bound_to_a_space(engine: Engine) -> None:
 
 @pytest.mark.parametrize("text", ["it's", "é", "ß", "a\\b", "😀", "'; DROP TABLE query_units; --"])
 def test_hostile_contains_texts(engine: Engine, text: str) -> None:
-    _compare(engine, ListQuery(entity=UNIT, contains=text))
+    _compare(engine, ListQuery(schema=UNIT, contains=text))
     assert engine.execute(f"SELECT COUNT(*) FROM {TABLES['Unit']}")[0][0] == 220
 
 
 def test_include_of_many_is_refused_in_sql() -> None:
-    query = ListQuery(entity=UNIT, include=["ApprovedBy"])
+    query = ListQuery(schema=UNIT, include=["ApprovedBy"])
     with pytest.raises(WhereError) as info:
         query.to_sql("postgres")
     assert (info.value.code, info.value.parameter) == ("sql-include-many", "include")
 
 
 def test_select_selects_only_the_returned_columns() -> None:
-    query = ListQuery(entity=UNIT, select=["DisplayName"], where="LEN(ApprovedBy) > 0")
+    query = ListQuery(schema=UNIT, select=["DisplayName"], where="LEN(ApprovedBy) > 0")
     statement = query.to_sql("postgres")
     assert [name for _, name, _ in statement.columns] == list(query.returned() or ())
     assert statement.sql.startswith(
@@ -247,7 +247,7 @@ def test_contains_wildcards_are_literal_in_sql(engine: Engine, text: str) -> Non
         engine.execute(insert, wsql.row(UNIT, unit, engine.dialect))
     if hasattr(engine.conn, "commit"):
         engine.conn.commit()
-    query = ListQuery(entity=UNIT, contains=text, select=["Slug"])
+    query = ListQuery(schema=UNIT, contains=text, select=["Slug"])
     statement = query.to_sql(engine.dialect, table="query_wild")
     got = sorted(statement.shape(r)["Slug"] for r in engine.execute(statement.sql, statement.params))
     assert got == sorted(u["Slug"] for u in query.apply(WILD))
@@ -271,7 +271,7 @@ JOINABLE = ["SpaceID", "TargetID", "UpstreamSpaceID", "UpstreamUnitID", "Organiz
 def test_generated_queries_agree(
     engine: Engine, where: Any, contains: Any, select: Any, include: Any
 ) -> None:
-    query = ListQuery(entity=UNIT, where=where, contains=contains, select=select,
+    query = ListQuery(schema=UNIT, where=where, contains=contains, select=select,
                       include=include, extended=True)  # fmt: skip
     try:
         query.to_sql(engine.dialect)
@@ -287,5 +287,5 @@ def test_generated_queries_agree(
 )  # fmt: skip
 def test_relations_sql_cannot_join_are_refused(include: str, message: str) -> None:
     with pytest.raises(WhereSqlError) as info:
-        ListQuery(entity=UNIT, include=[include]).to_sql("postgres")
+        ListQuery(schema=UNIT, include=[include]).to_sql("postgres")
     assert info.value.code == "sql-no-join" and info.value.message == message

@@ -291,7 +291,7 @@ def _cmd_encode(args: argparse.Namespace) -> int:
             raise _Usage("give the where expression either as an argument or as --where")
         schema = _schema(args, required=True)
         assert schema is not None
-        query = ListQuery.from_params(params, entity=schema, extended=args.extended)
+        query = ListQuery.from_params(params, schema=schema, extended=args.extended)
         print(query.to_query_string())
         return EXIT_OK
     text = _expression(args)
@@ -315,7 +315,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
                     out[decode_query(name)] = decode_query(raw)
             print(_dump(out))
             return EXIT_OK
-        query = ListQuery.from_params(value, entity=schema, extended=args.extended)
+        query = ListQuery.from_params(value, schema=schema, extended=args.extended)
         print(_dump(query.to_params()))
         return EXIT_OK
     print(decode_query(value))
@@ -330,7 +330,7 @@ def _cmd_sql(args: argparse.Namespace) -> int:
         if "where" in params:
             raise _Usage("give the where expression either as an argument or as --where")
         params["where"] = _expression(args)
-    query = ListQuery.from_params(params, entity=schema, extended=args.extended)
+    query = ListQuery.from_params(params, schema=schema, extended=args.extended)
     if args.clause:
         if query.where is None:
             raise _Usage("--clause needs a where expression")
@@ -362,7 +362,7 @@ def _pairs(items: Sequence[str], option: str) -> Iterator[tuple[str, str]]:
 def _cmd_filter(args: argparse.Namespace) -> int:
     schema = _schema(args, required=True)
     assert schema is not None
-    query = ListQuery.from_params(_list_options(args), entity=schema, extended=args.extended)
+    query = ListQuery.from_params(_list_options(args), schema=schema, extended=args.extended)
     store = MemoryStore()
     if args.sample:
         if args.inputs:

@@ -9,12 +9,12 @@ runs them in memory (:meth:`ListQuery.apply`) or as one SQL statement
 >>> from wherelang import ListQuery, confighub
 >>> q = ListQuery.from_params(
 ...     "where=Labels.tier+%3D+%27backend%27&contains=cart&select=DisplayName",
-...     entity=confighub.schema("Unit"))
+...     schema=confighub.schema("Unit"))
 >>> q.where.to_where(), q.contains, q.select
 ("Labels.tier = 'backend'", 'cart', ('DisplayName',))
 >>> q.to_query_string()
 'where=Labels.tier%20%3D%20%27backend%27&contains=cart&select=DisplayName'
->>> ListQuery.from_params(q.to_query_string(), entity=q.entity) == q
+>>> ListQuery.from_params(q.to_query_string(), schema=q.entity) == q
 True
 """
 
@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
 
 from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Literal, Node, Not, Op, Or, Truth
@@ -185,7 +185,7 @@ def _as_schema(value: Any) -> Schema:
         from . import confighub
 
         return confighub.schema(value)
-    raise TypeError(f"entity must be a Schema or a ConfigHub entity name, not {value!r}")
+    raise TypeError(f"schema must be a Schema or a ConfigHub entity name, not {value!r}")
 
 
 def _as_names(value: Any) -> tuple[str, ...] | None:
@@ -212,14 +212,15 @@ class ListQuery(BaseModel):
     """``where``, ``filter``, ``contains``, ``select`` and ``include`` for one entity type.
 
     Build one from request parameters with :meth:`from_params` (every value checked,
-    errors name their parameter), or directly: ``ListQuery(entity="Unit", where="Slug =
+    errors name their parameter), or directly: ``ListQuery(schema="Unit", where="Slug =
     'x'", select=["DisplayName"])`` checks the same way.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
 
-    #: the schema of the entities listed
-    entity: _SchemaField
+    #: the schema of the entities listed; ``schema=`` when building one (a ConfigHub
+    #: entity name is looked up in the catalog)
+    entity: _SchemaField = Field(alias="schema")
     where: _WhereField = None
     filter: Optional[UUID] = None
     contains: Optional[str] = None
@@ -253,7 +254,7 @@ class ListQuery(BaseModel):
         cls,
         params: str | Mapping[str, str | Sequence[str]],
         *,
-        entity: Schema | str,
+        schema: Schema | str,
         extended: bool = False,
         limits: Limits | None = None,
         ignore_unknown: bool = False,
@@ -267,14 +268,14 @@ class ListQuery(BaseModel):
 
         >>> from wherelang import WhereError
         >>> try:
-        ...     ListQuery.from_params({"select": "Slug,DisplayNme"}, entity="Unit")
+        ...     ListQuery.from_params({"select": "Slug,DisplayNme"}, schema="Unit")
         ... except WhereError as err:
         ...     print(err.parameter, err.code, err.position, err.hint)
         select unknown-attribute 5 did you mean 'DisplayName'?
         """
-        schema = _as_schema(entity)
+        schema = _as_schema(schema)
         values = _collect(params, ignore_unknown)
-        fields: dict[str, Any] = {"entity": schema, "extended": extended}
+        fields: dict[str, Any] = {"schema": schema, "extended": extended}
         if "where" in values:
             fields["where"] = _parse_where(values["where"], schema, extended, limits)
         if "filter" in values:
@@ -292,7 +293,7 @@ class ListQuery(BaseModel):
         absent ones are left out. Values are text for an HTTP client to encode, or
         percent-encoded with ``encoded=True``.
 
-        >>> ListQuery(entity="Unit", where="Slug = 'a b'", include=["SpaceID"]).to_params()
+        >>> ListQuery(schema="Unit", where="Slug = 'a b'", include=["SpaceID"]).to_params()
         {'where': "Slug = 'a b'", 'include': 'SpaceID'}
         """
         out: dict[str, str] = {}
@@ -385,7 +386,7 @@ class ListQuery(BaseModel):
         With ``select``: those, plus the ID, parent IDs and ``Slug``, plus every
         attribute that ``where`` (or ``condition``) and ``contains`` use.
 
-        >>> q = ListQuery(entity="Unit", where="LEN(ApprovedBy) > 0", select=["DisplayName"])
+        >>> q = ListQuery(schema="Unit", where="LEN(ApprovedBy) > 0", select=["DisplayName"])
         >>> q.returned()
         ('ApprovedBy', 'DisplayName', 'OrganizationID', 'Slug', 'SpaceID', 'UnitID')
         """
@@ -426,7 +427,7 @@ class ListQuery(BaseModel):
         ``include``, in the extended response shape ``{"Unit": {...}, "Space": {...}}``.
 
         >>> from wherelang import ListQuery, sample
-        >>> q = ListQuery(entity="Unit", where="Labels.tier = 'backend' AND LEN(ApprovedBy) > 1",
+        >>> q = ListQuery(schema="Unit", where="Labels.tier = 'backend' AND LEN(ApprovedBy) > 1",
         ...               contains="ledger", select=["DisplayName"], include=["SpaceID"])
         >>> for item in q.apply(sample.entities("Unit"), resolver=sample.store()):
         ...     print(item["Unit"]["DisplayName"], "in", item["Space"]["Slug"])
@@ -493,7 +494,7 @@ class ListQuery(BaseModel):
         JSON map columns. :meth:`SqlQuery.shape` turns a result row into the shape
         ``apply`` gives.
 
-        >>> q = ListQuery(entity="Unit", where="Labels.tier = 'backend'", select=["Slug"])
+        >>> q = ListQuery(schema="Unit", where="Labels.tier = 'backend'", select=["Slug"])
         >>> print(q.to_sql("sqlite", table="units").sql.split(" WHERE ")[0])
         SELECT "Unit"."Labels", "Unit"."OrganizationID", "Unit"."Slug", "Unit"."SpaceID", "Unit"."UnitID" FROM "units" AS "Unit"
         """
@@ -886,8 +887,10 @@ def _contains_sql(
 def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
     """Check and convert the fields of a :class:`ListQuery` (idempotent)."""
     out = dict(data)
-    schema = _as_schema(out.get("entity"))
-    out["entity"] = schema
+    given = out.pop("schema", None)
+    given = out.pop("entity", None) if given is None else given
+    schema = _as_schema(given)
+    out["schema"] = schema
     extended = bool(out.get("extended", False))
     where = out.get("where")
     if isinstance(where, str):
