@@ -371,3 +371,41 @@ def test_memory_store() -> None:
     resolve = store.resolver(UNIT)
     assert resolve({"SpaceID": "2ec6898e-1d06-42fa-9381-c011e042b77f"}, "Space") is not None
     assert resolve({}, "Space") is None and resolve({"SpaceID": "x"}, "Nope") is None
+
+
+# --- the sample data set -----------------------------------------------------------------
+
+
+def test_the_shipped_sample_is_what_the_script_generates(tmp_path: Any) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "make_sample_data.py"
+    spec = importlib.util.spec_from_file_location("make_sample_data", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write(module.build(), tmp_path)
+    shipped = Path(sample.__file__).parent / "data" / "sample"
+    names = sorted(p.name for p in shipped.iterdir())
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
+
+
+def test_the_sample_is_realistic_and_consistent() -> None:
+    units = sample.entities("Unit")
+    assert len(units) >= 200
+    spaces = {s["SpaceID"] for s in sample.entities("Space")}
+    users = {u["UserID"] for u in sample.entities("User")}
+    assert all(u["SpaceID"] in spaces for u in units)
+    assert all(set(u["ApprovedBy"] or ()) <= users for u in units)
+    assert {u["UpstreamUnitID"] for u in units if u["UpstreamUnitID"]} <= {u["UnitID"] for u in units}
+    # Every where example the README and SPEC use finds some units and misses others.
+    for where in ["Labels.tier = 'backend' AND LEN(ApprovedBy) > 0", "HeadRevisionNum > LiveRevisionNum",
+                  "ApplyGates.complete/no-placeholders = true", "TargetID IS NULL",
+                  "Labels.app.kubernetes.io/name IS NOT NULL", "CreatedAt >= '2025-02-01'"]:  # fmt: skip
+        found = list(q(where=where).apply(units))
+        assert 0 < len(found) < len(units), where
+    with pytest.raises(KeyError):
+        sample.entities("Nope")
