@@ -335,3 +335,13 @@ def test_refs_are_not_hashable_and_do_not_mean_truth() -> None:
     with pytest.raises(TypeError):
         hash(attr.Slug)
     assert isinstance(attr.Slug == attr.Slug, Compare)
+
+
+def test_a_comparison_without_parentheses_gets_a_hint() -> None:
+    # Python reads this as (... & attr.ApprovedBy.len()) > 0.
+    with pytest.raises(TypeError, match=r"put the comparison in parentheses"):
+        attr.Slug.like("app-%") & attr.ApprovedBy.len() > 0  # type: ignore[operator]
+    for misuse in (lambda: ~attr.Slug, lambda: (attr.Slug == "a") | attr.Slug,
+                   lambda: attr.Slug & (attr.Slug == "a")):  # fmt: skip
+        with pytest.raises(TypeError, match="is not a condition"):
+            misuse()

@@ -46,7 +46,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NoReturn, Union
 from uuid import UUID
 
 from .errors import WhereSyntaxError
@@ -238,6 +238,15 @@ class _Comparable:
         return self._compare(Op.GE, other)
 
     __hash__ = None  # type: ignore[assignment]
+
+    # ``a & attr.X.len() > 0`` parses as ``(a & attr.X.len()) > 0`` in Python: say so.
+    def _misplaced(self, *_: object) -> NoReturn:
+        raise TypeError(
+            f"{self!r} is not a condition: compare it, and put the comparison in "
+            "parentheses, as in a & (attr.ApprovedBy.len() > 0)"
+        )
+
+    __and__ = __rand__ = __or__ = __ror__ = __invert__ = _misplaced
 
     def eq(self, other: object) -> Expr:
         """``=``"""
