@@ -409,3 +409,42 @@ def test_the_sample_is_realistic_and_consistent() -> None:
         assert 0 < len(found) < len(units), where
     with pytest.raises(KeyError):
         sample.entities("Nope")
+
+
+# --- the remaining error paths -------------------------------------------------------------
+
+
+def test_non_text_values_and_wrong_types() -> None:
+    with pytest.raises(WhereError) as info:
+        ListQuery.from_params({"where": 5}, schema=UNIT)  # type: ignore[dict-item]
+    assert (info.value.code, info.value.parameter) == ("bad-parameter", "where")
+    with pytest.raises(TypeError):
+        ListQuery(schema=UNIT, where=5)
+    with pytest.raises(TypeError):
+        ListQuery(schema=42)
+
+
+def test_sql_errors_for_what_sql_cannot_do() -> None:
+    from wherelang.errors import WhereSqlError
+    from wherelang.schema import Attribute, Relation, Schema, Type
+
+    lonely = Schema(
+        "Thing",
+        [Attribute("ThingID", Type.of("uuid"), always=True), Attribute("OwnerID", Type.of("uuid")),
+         Attribute("Name", Type.of("string"), searchable=True)],
+        [Relation("Owner", "OwnerID", "Owner", includable=True)],
+        id="ThingID",
+    )  # fmt: skip
+    with pytest.raises(WhereSqlError) as info:
+        ListQuery(schema=lonely, include=["OwnerID"]).to_sql("postgres")
+    assert info.value.code == "sql-unknown-relation"
+    # contains over JSON maps has SQL for the four verified engines only.
+    with pytest.raises(WhereSqlError) as info:
+        q(contains="x").to_sql("bigquery")
+    assert (info.value.code, info.value.parameter) == ("sql-unsupported", "contains")
+    # Over string attributes alone it goes to any dialect.
+    statement = ListQuery(schema=lonely, contains="x").to_sql("bigquery")
+    assert "Name" in statement.sql and statement.params == ("%x%",)
+    nothing = Schema("Bare", [Attribute("N", Type.of("int"))])
+    assert ListQuery(schema=nothing, contains="x").to_sql("sqlite").sql.endswith("WHERE 1 = 0")
+    assert list(ListQuery(schema=nothing, contains="x").apply([{"N": 1}])) == []

@@ -931,7 +931,8 @@ def _collect(
             offset += len(part) + 1
     else:
         for name, given in params.items():
-            for item in [given] if isinstance(given, str) else list(given):
+            items = list(given) if isinstance(given, (list, tuple)) else [given]
+            for item in items:
                 if not isinstance(item, str):
                     raise WhereValidationError(
                         "bad-parameter",
