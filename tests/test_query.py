@@ -448,3 +448,13 @@ def test_sql_errors_for_what_sql_cannot_do() -> None:
     nothing = Schema("Bare", [Attribute("N", Type.of("int"))])
     assert ListQuery(schema=nothing, contains="x").to_sql("sqlite").sql.endswith("WHERE 1 = 0")
     assert list(ListQuery(schema=nothing, contains="x").apply([{"N": 1}])) == []
+
+
+def test_json_round_trip_and_hashing() -> None:
+    query = q(where="Labels.tier = 'backend' AND CreatedAt > '2025-01-01'", contains="x",
+              filter=FILTERS["backend-units"]["FilterID"], select="Slug", include="SpaceID")  # fmt: skip
+    text = query.model_dump_json()
+    assert '"entity":"Unit"' in text and "\"where\":\"Labels.tier = 'backend'" in text
+    again = ListQuery.model_validate_json(text)
+    assert again == query and hash(again) == hash(query)
+    assert {query: 1}[again] == 1
