@@ -6,6 +6,8 @@ compile them to SQL, and print them back as canonical, query-encoded text.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     WhereError,
     WhereEvaluationError,
@@ -32,12 +34,23 @@ from .nodes import (
 )
 from .evaluate import Predicate, compile, filter
 from .parser import STRICT_LIMITS, Limits, parse
-from .sql import SqlClause, to_sql, to_sqlglot
 from .text import decode_query, encode_query
 from .schema import Attribute, Kind, Relation, Schema, Type
 from .validate import validate
 from .builder import attr
 from .query import ListQuery
+
+if TYPE_CHECKING:
+    from .sql import SqlClause, to_sql, to_sqlglot
+
+
+def __getattr__(name: str) -> Any:
+    # wherelang.sql (and sqlglot, a third of import time) loads on first use.
+    if name in ("SqlClause", "to_sql", "to_sqlglot"):
+        from . import sql
+
+        return getattr(sql, name)
+    raise AttributeError(f"module 'wherelang' has no attribute {name!r}")
 
 __all__ = [
     "parse",
