@@ -787,9 +787,10 @@ def test_compiled_predicates_are_cached() -> None:
 
 # Everything the generated source may contain besides the names it binds (c0, v1, ...).
 _ALLOWED_WORDS = {
-    "def", "_predicate", "e", "if", "type", "is", "dict", "and", "not", "in", "g", "get",
-    "w", "None", "else", "_prepare", "return", "or", "True", "False", "str", "int", "bool",
-    "float", "_related", "_map_value", "_length", "_float", "_uuids",
+    "def", "_predicate", "e", "if", "type", "is", "dict", "and", "not", "in", "get",
+    "None", "else", "_view", "return", "or", "True", "False", "str", "int", "bool",
+    "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
+    "startswith", "endswith",
 }  # fmt: skip
 
 
@@ -894,3 +895,37 @@ def test_typed_trees_built_by_hand() -> None:
     assert predicate({"Slug": "ab"}) is True
     assert predicate({"Slug": "ab", "HeadRevisionNum": 3}) is False
     assert predicate({"Slug": "b", "HeadRevisionNum": 2}) is False
+
+
+# Pieces of patterns, some in the shape Python's re may serve, some not.
+_REGEX_PIECES = ["^", "$", ".", "a", "b", "é", "-", "[a-c]", "[^/]", "[0-9]", "+", "*", "?",
+                 "{2}", "{1,3}", "{2,}", "\\.", "\\$", "\\\\", "x", " ", "\n", "(", ")", "|"]  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(_REGEX_PIECES), max_size=6).map("".join),
+    st.lists(st.text("ab.é-/0\n$\\x ", max_size=12), min_size=1, max_size=5),
+)
+def test_python_regex_means_what_re2_means(pattern: str, texts: list[str]) -> None:
+    """Where the evaluator hands a pattern to Python's re, it answers as RE2 would."""
+    from wherelang.evaluate import _python_regex, _regex_matcher
+
+    try:
+        by_re2 = _regex_matcher(pattern)
+    except ValueError:
+        return  # not a valid pattern: the validator rejects it
+    python = _python_regex(pattern)
+    if python is None:
+        return
+    search = re.compile(python, re.DOTALL).search
+    for text in texts:
+        assert (search(text) is not None) is by_re2(text), (pattern, python, text)
+
+
+def test_python_regex_refuses_what_could_backtrack() -> None:
+    from wherelang.evaluate import _python_regex
+
+    for pattern in ["a*a*", "(a+)+", "a|b", "a{1,100}b*", "a?a?a?", "[[:alpha:]]", "\\w+", "a+?"]:
+        assert _python_regex(pattern) is None, pattern
+    assert _python_regex("^app-[0-9]+$") is not None

@@ -407,21 +407,41 @@ def _is_entity(value: object) -> bool:
     )
 
 
-def _prepare(entity: object, self_key: str | None) -> tuple[Any, Any, Callable[[str], Any]]:
-    """(the entity, the extended response around it or None, its getter)."""
+class _View:
+    """A non-dict entity (or an extended response) seen like a dict: ``get(name)``."""
+
+    __slots__ = ("entity", "wrapper", "get")
+
+    def __init__(self, entity: object, wrapper: object = None) -> None:
+        self.entity = entity
+        self.wrapper = wrapper
+        self.get = _getter(entity)
+
+
+def _view(entity: object, self_key: str | None) -> Any:
+    """What the generated code reads attributes from: the dict itself, or a _View.
+
+    An extended response (``{"Unit": {...}, "Space": {...}}``) is seen as the entity
+    under ``self_key``, remembering the response for related entities."""
     if self_key is not None:
-        get = _getter(entity)
-        inner = get(self_key)
+        inner = _getter(entity)(self_key)
         if _is_entity(inner):
-            return inner, entity, _getter(inner)
-        return entity, None, get
-    return entity, None, _getter(entity)
+            return _View(inner, entity)
+    if type(entity) is dict:
+        return entity
+    return _View(entity)
 
 
-def _hop_getter(resolver: Resolver | None) -> Callable[[Any, Any, tuple[str, ...]], Any]:
-    def related(entity: Any, wrapper: Any, hops: tuple[str, ...]) -> Callable[[str], Any]:
-        """The getter of the entity reached through ``hops`` (all-NULL if not found)."""
-        current = entity
+_NO_ENTITY: Mapping[str, Any] = {}  # a related entity that was not found: all NULL
+
+
+def _hop_getter(resolver: Resolver | None) -> Callable[[Any, tuple[str, ...]], Any]:
+    def related(seen: Any, hops: tuple[str, ...]) -> Any:
+        """The entity reached through ``hops``, seen like a dict (empty if not found)."""
+        if type(seen) is _View:
+            current, wrapper = seen.entity, seen.wrapper
+        else:
+            current, wrapper = seen, None
         for i, hop in enumerate(hops):
             found = _getter(current)(hop)
             if found is None and i == 0 and wrapper is not None:
@@ -429,9 +449,9 @@ def _hop_getter(resolver: Resolver | None) -> Callable[[Any, Any, tuple[str, ...
             if found is None and resolver is not None:
                 found = resolver(current, hop)
             if not _is_entity(found):
-                return _none
+                return _NO_ENTITY
             current = found
-        return _getter(current)
+        return current if type(current) is dict else _View(current)
 
     return related
 
@@ -539,20 +559,6 @@ _PLAIN = re.compile(r"[A-Za-z0-9 _\-/:,=@#%&'\"<>!;`~]*")
 
 
 @lru_cache(maxsize=1024)
-def _search(pattern: str, case_sensitive: bool) -> Callable[[str], bool]:
-    # PostgreSQL ignores case by matching each pattern character's lower and upper case
-    # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.sql writes those sets out.
-    from .sql import pg_iregex
-
-    folded = pg_iregex(pattern, not case_sensitive)
-    if folded is not None:
-        return _regex_matcher(folded)
-    if case_sensitive and _PLAIN.fullmatch(pattern):
-        return lambda s: pattern in s  # a literal substring
-    return _regex_matcher(pattern, case_sensitive=case_sensitive)
-
-
-@lru_cache(maxsize=1024)
 def _like(pattern: str, fold: bool) -> Callable[[str], bool]:
     if not fold:
         return _like_matcher(pattern)
@@ -580,18 +586,140 @@ _Template = Callable[["_Generator", str, str, _Side, _Side], str]
 
 def _like_template(fold: bool, negate: bool) -> _Template:
     def emit(gen: _Generator, a: str, b: str, left: _Side, right: _Side) -> str:
-        m = gen.const(_like(right.value, fold))
-        return f"{'not ' if negate else ''}{m}({a})"
+        pattern = pg_lower(right.value) if fold else right.value
+        subject = f"{gen.const(pg_lower)}({a})" if fold else a
+        return f"{'not ' if negate else ''}{_like_code(gen, subject, pattern)}"
 
     return emit
+
+
+def _like_code(gen: _Generator, subject: str, pattern: str) -> str:
+    """The common LIKE shapes inline (=, startswith, endswith, in); else a matcher."""
+    parts = _like_parts(pattern)
+    if not any(_ANY in part for part in parts):
+        texts = ["".join(str(c) for c in part) for part in parts]
+        if len(texts) == 1:
+            return f"({subject} == {gen.const(texts[0])})"
+        if len(texts) == 2 and not texts[1]:
+            return f"{subject}.startswith({gen.const(texts[0])})"
+        if len(texts) == 2 and not texts[0]:
+            return f"{subject}.endswith({gen.const(texts[1])})"
+        if len(texts) == 3 and not texts[0] and not texts[2]:
+            return f"({gen.const(texts[1])} in {subject})"
+    return f"{gen.const(_like(pattern, False))}({subject})"
 
 
 def _regex_template(case_sensitive: bool, negate: bool) -> _Template:
     def emit(gen: _Generator, a: str, b: str, left: _Side, right: _Side) -> str:
-        m = gen.const(_search(right.value, case_sensitive))
-        return f"{'not ' if negate else ''}{m}({a})"
+        return f"{'not ' if negate else ''}{_regex_code(gen, a, right.value, case_sensitive)}"
 
     return emit
+
+
+# Python's re backtracks: it serves only patterns of the safe shape below, on strings up
+# to this length; RE2 takes everything else.
+_PYTHON_REGEX_MAX = 256
+
+
+def _regex_code(gen: _Generator, subject: str, pattern: str, case_sensitive: bool) -> str:
+    # PostgreSQL ignores case by matching each pattern character's lower and upper case
+    # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.sql writes those sets out.
+    from .sql import pg_iregex
+
+    folded = pg_iregex(pattern, not case_sensitive)
+    if folded is not None:
+        return f"{gen.const(_regex_matcher(folded))}({subject})"
+    if case_sensitive and _PLAIN.fullmatch(pattern):
+        return f"({gen.const(pattern)} in {subject})"  # a literal substring
+    re2_match = gen.const(_regex_matcher(pattern, case_sensitive=case_sensitive))
+    python = _python_regex(pattern) if case_sensitive else None
+    if python is None:
+        return f"{re2_match}({subject})"
+    search = gen.const(re.compile(python, re.DOTALL).search)
+    return (
+        f"(({search}({subject}) is not None) if len({subject}) <= {_PYTHON_REGEX_MAX} "
+        f"else {re2_match}({subject}))"
+    )
+
+
+_PY_CLASS = re.compile(r"\[(?!\^?\])\^?[^\\\[\]]+\]")
+_PY_COUNT = re.compile(r"\{[0-9]{1,3}(,[0-9]{0,3})?\}")
+_PY_ESCAPE = re.compile(r"\\[.^$*+?()\[\]{}|\\/-]")
+
+
+def _python_regex(pattern: str) -> str | None:
+    """The pattern for Python's re when it means the same there as in RE2 and cannot
+    backtrack badly: literals, escaped punctuation, '.', classes without escapes or
+    POSIX names, at most two quantifiers on single atoms (at most one of them
+    unbounded), '^' first and '$' last. None otherwise.
+
+    >>> _python_regex("^app-[0-9]+$")
+    '^app\\-[0-9]+\\Z'
+    >>> _python_regex("(a|b)") is None, _python_regex("a*b*") is None
+    (True, True)
+    """
+    out: list[str] = []
+    i, n, unbounded, quantifiers, atom = 0, len(pattern), 0, 0, False
+    while i < n:
+        ch = pattern[i]
+        if ch == "^" and i == 0:
+            out.append("^")
+            i += 1
+            atom = False
+            continue
+        if ch == "$" and i == n - 1:
+            out.append(r"\Z")  # Python's $ would also match before a final newline
+            i += 1
+            continue
+        if ch in "*+?" or ch == "{":
+            count = _PY_COUNT.match(pattern, i) if ch == "{" else None
+            if not atom or (ch == "{" and count is None):
+                return None
+            if i + 1 < n and pattern[i + 1] in "?+*":
+                return None  # lazy or stacked quantifiers: leave them to RE2
+            quantifiers += 1
+            if ch in "*+" or (count is not None and _wide(count.group(0))):
+                unbounded += 1
+            token = count.group(0) if count is not None else ch
+            out.append(token)
+            i += len(token)
+            atom = False
+            continue
+        if ch == "[":
+            m = _PY_CLASS.match(pattern, i)
+            if m is None or "[:" in m.group(0):
+                return None
+            out.append(m.group(0))
+            i = m.end()
+            atom = True
+            continue
+        if ch == "\\":
+            m = _PY_ESCAPE.match(pattern, i)
+            if m is None:
+                return None
+            out.append(m.group(0))
+            i = m.end()
+            atom = True
+            continue
+        if ch in "()|]}$^":
+            return None
+        if ch == ".":
+            out.append(".")
+            i += 1
+            atom = True
+            continue
+        out.append(re.escape(ch))
+        i += 1
+        atom = True
+    return "".join(out) if unbounded <= 1 and quantifiers <= 2 else None
+
+
+def _wide(count: str) -> bool:
+    """Whether ``{n,m}`` repeats without bound or more than ten times."""
+    low, _, high = count.strip("{}").partition(",")
+    if not _:
+        return False
+    return not high or int(high) > 10
 
 
 def _has(gen: _Generator, a: str, b: str, left: _Side, right: _Side) -> str:
@@ -708,11 +836,11 @@ class _Generator:
         self.consts: dict[str, object] = {}
         self.ids: dict[tuple[type, object], str] = {}
         self.temps = 0
-        self.hops = False
         self.resolver = resolver
         self.schema = schema
         # values of attributes certainly read already: (attr, kind) -> local name
         self.bound: dict[tuple[Attr, Kind], str] = {}
+        self.binds: dict[str, str] = {}  # bound name -> the code it is bound to
         self.binding = False
 
     def const(self, value: object) -> str:
@@ -731,12 +859,8 @@ class _Generator:
 
     def raw(self, attr: Attr) -> str:
         """The value of an attribute as the entity holds it."""
-        if attr.hops:
-            self.hops = True
-            getter = f"_related(e, w, {self.const(attr.hops)})"
-        else:
-            getter = "g"
-        value = f"{getter}({self.const(attr.name)})"
+        source = f"_related(e, {self.const(attr.hops)})" if attr.hops else "e"
+        value = f"{source}.get({self.const(attr.name)})"
         if attr.key is None:
             return value
         m, key, label = self.temp(), self.const(attr.key), self.const(attr)
@@ -768,7 +892,8 @@ class _Generator:
         if isinstance(node, Len):
             attr = node.path
             assert isinstance(attr, Attr), "compile needs a typed tree"
-            code = f"_length({self.raw(attr)}, {self.const(attr)})"
+            v = self.temp()
+            code = f"(len({v}) if type({v} := {self.raw(attr)}) in _SIZED else _length({v}, {self.const(attr)}))"
             if domain is Kind.FLOAT:
                 code = f"_float({code}, {self.const(attr)})"
             return _Side(code, True, node)
@@ -784,6 +909,7 @@ class _Generator:
         if bind and self.binding:
             name = self.temp()
             self.bound[(node, kind)] = name
+            self.binds[name] = code
             code = f"({name} := {code})"
         return _Side(code, True, node)
 
@@ -888,27 +1014,24 @@ class _Generator:
             self.binding = isinstance(item, (Compare, In, IsNull))
             codes.append(self.truth(item))
         self.binding = False
-        return codes[0] if len(codes) == 1 else "(" + " and ".join(codes) + ")"
+        body = codes[0] if len(codes) == 1 else "(" + " and ".join(codes) + ")"
+        for name, code in self.binds.items():  # bound but never reused: unbind
+            if len(re.findall(rf"\b{name}\b", body)) == 1:
+                body = body.replace(f"({name} := {code})", code)
+        return body
 
     def function(self, expr: Expr) -> tuple[str, dict[str, object]]:
         body = self.top(expr)
         self_key = _self_key(self.schema)
-        lines = ["def _predicate(e):"]
-        if self_key is None:
-            lines += [
-                "    if type(e) is dict:",
-                "        g = e.get",
-                "        w = None",
-            ]
-        else:
-            lines += [
-                f"    if type(e) is dict and {self.const(self_key)} not in e:",
-                "        g = e.get",
-                "        w = None",
-            ]
-        lines += [
-            "    else:",
-            f"        e, w, g = _prepare(e, {self.const(self_key)})",
+        # A plain dict is read directly (e.get, which CPython calls without making a
+        # bound method); anything else is seen through a _View first.
+        test = "type(e) is not dict"
+        if self_key is not None:
+            test += f" or {self.const(self_key)} in e"
+        lines = [
+            "def _predicate(e):",
+            f"    if {test}:",
+            f"        e = _view(e, {self.const(self_key)})",
             f"    return {body}",
         ]
         namespace: dict[str, object] = {
@@ -920,7 +1043,9 @@ class _Generator:
             "float": float,
             "bool": bool,
             "_uuids": _uuid_cache,
-            "_prepare": _prepare,
+            "_view": _view,
+            "len": len,
+            "_SIZED": frozenset({list, dict}),
             "_related": _hop_getter(self.resolver),
             "_map_value": self.norm.map_value,
             "_length": self.norm.length,
@@ -1028,8 +1153,7 @@ class Predicate:
             who.append(f"#{index}")
         id_name = self.schema.id if self.schema is not None else None
         if id_name:
-            base, _, get = _prepare(entity, _self_key(self.schema))
-            ident = get(id_name)
+            ident = _view(entity, _self_key(self.schema)).get(id_name)
             if ident is not None:
                 who.append(f"{id_name} {str(ident)!r}")
         entity_text = "entity " + " ".join(who) if who else "the entity"
