@@ -240,7 +240,7 @@ CONNECT = {
 #: What an engine may refuse where PostgreSQL answers (documented in the README).
 KNOWN_LIMITS = {
     "postgres": ("NUL character", "lone surrogate"),
-    "mariadb": ("MariaDB cannot address a key starting with '-'",),
+    "mariadb": ("MariaDB cannot address a key starting with '-'", "case-insensitive range wider"),
 }
 
 

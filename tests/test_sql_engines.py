@@ -106,7 +106,7 @@ REGEXES = [
     "a", "^a", "b$", "^$", "a.b", "[a-c]+", "^[^a]", "é", "(?i)straße", "a|b", "(ab)+",
     "^.{2}$", "\\d", "\\w+$", "\\s", "\\.", "[0-9]{2}", "ς", "σ", "Σ", "'", "%", "\\\\",
     "^app-[0-9]+$", "x?y", "a.*b", "\\bapp", "\\pL", "[[:alpha:]]", "^(?:a|)$", "日",
-    "\\n", "[^\\w]", "(?s).", "x{0,2}y", "[-a]", "[\\]a]", "ǅ", "İ", "[ǃ-ǉ]", "k", "(?i)s",
+    "\\n", "[^\\w]", "(?s).", "x{0,2}y", "[-a]", "[\\]a]", "ǅ", "İ", "[ǃ-ǉ]", "k", "(?i)s", "\t", "\\t|\x01", "[\x01-\x1f]",
 ]  # fmt: skip
 
 STRING_OPS = ["=", "!=", "<", ">", "<=", ">="]
@@ -284,6 +284,9 @@ REGRESSIONS = [
     "Slug ~* 'İ'",
     "Slug ~ '(?i)ǅ'",
     "Slug ~* 'k' OR Name ~* 's'",
+    # control characters in a pattern are themselves in ARE and PCRE too
+    "Slug ~ '\t' OR Name ~ '[\x01-\x1f]'",
+    "Slug ~ '\\t'",
     # code-point order
     "Slug < 'a' AND Slug > 'Z'",
     "Name >= 'é'",

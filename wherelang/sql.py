@@ -878,8 +878,6 @@ def _char(code: int, in_class: bool = False) -> str:
         return "\\r"
     if ch in (_CLASS_SPECIAL if in_class else _SPECIAL):
         return "\\" + ch  # an escaped punctuation mark is itself in ARE, PCRE and RE2
-    if code < 32:
-        raise _Unsupported("a control character")
     return ch
 
 
