@@ -454,7 +454,7 @@ def test_json_round_trip_and_hashing() -> None:
     query = q(where="Labels.tier = 'backend' AND CreatedAt > '2025-01-01'", contains="x",
               filter=FILTERS["backend-units"]["FilterID"], select="Slug", include="SpaceID")  # fmt: skip
     text = query.model_dump_json()
-    assert '"entity":"Unit"' in text and "\"where\":\"Labels.tier = 'backend'" in text
+    assert '"schema":"Unit"' in text and "\"where\":\"Labels.tier = 'backend'" in text
     again = ListQuery.model_validate_json(text)
     assert again == query and hash(again) == hash(query)
     assert {query: 1}[again] == 1

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
 from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Literal, Node, Not, Op, Or, Truth
@@ -216,7 +216,7 @@ class ListQuery(BaseModel):
     'x'", select=["DisplayName"])`` checks the same way.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, serialize_by_alias=True)
 
     #: the schema of the entities listed; ``schema=`` when building one (a ConfigHub
     #: entity name is looked up in the catalog)
@@ -231,15 +231,22 @@ class ListQuery(BaseModel):
     #: whether ``where`` (and saved filters) may use the extended syntax
     extended: bool = False
 
-    def __init__(self, **data: Any) -> None:
+    def __init__(
+        self,
+        *,
+        schema: Schema | str,
+        where: str | Expr | None = None,
+        filter: UUID | str | None = None,
+        contains: str | None = None,
+        select: Iterable[str] | str | None = None,
+        include: Iterable[str] | str = (),
+        extended: bool = False,
+    ) -> None:
         # Checked here first, so that a bad value raises its WhereError itself rather
         # than inside pydantic's ValidationError.
+        data = {"schema": schema, "where": where, "filter": filter, "contains": contains,
+                "select": select, "include": include, "extended": extended}  # fmt: skip
         super().__init__(**_prepare(data))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _check(cls, data: Any) -> Any:
-        return _prepare(data) if isinstance(data, Mapping) else data
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.to_params().items())
@@ -885,7 +892,8 @@ def _contains_sql(
 
 
 def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Check and convert the fields of a :class:`ListQuery` (idempotent)."""
+    """Check and convert the fields of a :class:`ListQuery`. Pydantic calls
+    ``ListQuery.__init__`` for ``model_validate`` too, so every way in passes here."""
     out = dict(data)
     given = out.pop("schema", None)
     given = out.pop("entity", None) if given is None else given
