@@ -137,7 +137,10 @@ def string_predicate(draw: st.DrawFn) -> str:
     return f"{path} IS {draw(st.sampled_from(['', 'NOT ']))}NULL"
 
 
-NUMBERS = ["-3", "-1", "0", "1", "2", "5", "10", "1099511627776", "0.5", "0.1", "2.25", "-1.5", "1.0"]
+NUMBERS = [
+    "-3", "-1", "0", "1", "2", "5", "10", "1099511627776", "0.5", "0.1", "2.25", "-1.5", "1.0",
+    "9223372036854775807", "9223372036854775808", "-99999999999999999999", "10000000000.0",
+]  # fmt: skip
 
 
 @st.composite
@@ -284,6 +287,11 @@ REGRESSIONS = [
     "Slug ~* 'İ'",
     "Slug ~ '(?i)ǅ'",
     "Slug ~* 'k' OR Name ~* 's'",
+    # integers beyond 64 bits (SQLite binds them as floats)
+    "N < 99999999999999999999 AND M > -99999999999999999999",
+    "N = 9223372036854775808 OR F < 99999999999999999999",
+    "N IN (9223372036854775807, 1099511627776)",
+    "F = 1000000000000000000000000000000000000000",
     # control characters in a pattern are themselves in ARE and PCRE too
     "Slug ~ '\t' OR Name ~ '[\x01-\x1f]'",
     "Slug ~ '\\t'",

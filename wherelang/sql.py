@@ -462,6 +462,8 @@ class DuckDB(Engine):
     def param(self, value: Value, type: Type | None) -> Any:
         if isinstance(value, UUID):
             return value
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**127) <= value < 2**127:
+            return float(value)  # beyond HUGEINT; as far beyond every BIGINT as a float
         return super().param(value, type)
 
     def from_json_text(self, e: exp.Expression, kind: Kind) -> exp.Expression:
@@ -542,8 +544,11 @@ class SQLite(Engine):
             return _time_text(value)
         if isinstance(value, bool):
             return int(value)
-        if isinstance(value, int) and not -(2**63) <= value < 2**63:
-            raise self.unsupported("an integer beyond 64 bits")
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+            # sqlite3 cannot bind it. As a float it still orders the same against every
+            # 64-bit integer (SQLite compares integers with floats exactly) and compares
+            # with a REAL as PostgreSQL's float8 does.
+            return float(value)
         return super().param(value, type)
 
     def inline(self, value: Any) -> exp.Expression:
