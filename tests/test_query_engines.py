@@ -259,7 +259,7 @@ JOINABLE = ["SpaceID", "TargetID", "UpstreamSpaceID", "UpstreamUnitID", "Organiz
             "BridgeWorkerID", "ChangeSetID"]  # fmt: skip
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     where=st.none() | expressions_for(UNIT, extended=True, hops=0),
     contains=st.none()
