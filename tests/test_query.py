@@ -458,3 +458,8 @@ def test_json_round_trip_and_hashing() -> None:
     again = ListQuery.model_validate_json(text)
     assert again == query and hash(again) == hash(query)
     assert {query: 1}[again] == 1
+
+
+def test_a_store_gives_one_resolver_per_schema() -> None:
+    assert STORE.resolver(UNIT) is STORE.resolver(UNIT)
+    assert STORE.resolver(UNIT) is not STORE.resolver(confighub.schema("Space"))

@@ -96,6 +96,7 @@ class MemoryStore:
     ) -> None:
         self._ids = dict(ids or {})
         self._by_type: dict[str, dict[Any, Mapping[str, Any]]] = {}
+        self._resolvers: dict[Schema, Resolver] = {}
         for entity, items in (entities or {}).items():
             self.add(entity, items)
 
@@ -132,7 +133,11 @@ class MemoryStore:
     def resolver(self, schema: Schema) -> Resolver:
         """A resolver for the evaluator and ``include``: ``resolver(entity, "Space")``
         reads the entity's ``SpaceID`` and returns that Space (a list for relations to
-        many). Relations are looked up in ``schema`` and the schemas it leads to."""
+        many). Relations are looked up in ``schema`` and the schemas it leads to. The same
+        function is returned for the same schema, so compiled predicates can be reused."""
+        known = self._resolvers.get(schema)
+        if known is not None:
+            return known
 
         def resolve(entity: Any, field: str) -> Any:
             relation, value = _find_relation(schema, entity, field)
@@ -145,6 +150,7 @@ class MemoryStore:
                 return [item for item in found if item is not None]
             return self.get(relation.entity, value)
 
+        self._resolvers[schema] = resolve
         return resolve
 
     def entities(self, entity: str) -> list[Mapping[str, Any]]:
