@@ -584,3 +584,41 @@ def test_readme_list_units_runs_on_postgres(pg: Any) -> None:
             list_units(pg, "Slug = 'x'; DROP TABLE units")
     finally:
         pg.execute('DROP TABLE "units"')
+
+
+# What the other dialects get, construct by construct (read and checked against each
+# engine's documentation: Spark and BigQuery strings escape backslashes, BigQuery's LIKE has
+# no ESCAPE clause, Snowflake's REGEXP_LIKE is anchored so REGEXP_INSTR searches, Trino does
+# not cast text to timestamps).
+OTHER_TEXT = {
+    "Slug LIKE 'a\\%%'": {
+        "spark": "`Slug` LIKE 'a\\\\%%' ESCAPE '\\\\'",
+        "trino": "\"Slug\" LIKE 'a\\%%' ESCAPE '\\'",
+        "bigquery": "`Slug` LIKE 'a\\\\%%'",
+        "snowflake": "\"Slug\" LIKE 'a\\\\%%' ESCAPE '\\\\'",
+    },
+    "Slug ~* '^a.b'": {
+        "spark": "`Slug` RLIKE '(?si)^a.b'",
+        "trino": "REGEXP_LIKE(\"Slug\", '(?si)^a.b')",
+        "bigquery": "REGEXP_CONTAINS(`Slug`, '(?si)^a.b')",
+        "snowflake": "REGEXP_INSTR(\"Slug\", '^a.b', 1, 1, 0, 'is') > 0",
+    },
+    "CreatedAt < '2025-01-07T10:00:00+02:00'": {
+        "spark": "`CreatedAt` < CAST('2025-01-07 08:00:00+00:00' AS TIMESTAMP)",
+        "trino": "\"CreatedAt\" < CAST('2025-01-07 08:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)",
+        "bigquery": "`CreatedAt` < CAST('2025-01-07 08:00:00+00:00' AS TIMESTAMP)",
+        "snowflake": "\"CreatedAt\" < CAST('2025-01-07 08:00:00+00:00' AS TIMESTAMPTZ)",
+    },
+    "N = 3 IS NOT TRUE OR NOT (Slug IN ('x', 'y'))": {
+        "spark": "NOT COALESCE((`N` = 3), FALSE) OR NOT (`Slug` IN ('x', 'y'))",
+        "trino": "NOT COALESCE((\"N\" = 3), FALSE) OR NOT (\"Slug\" IN ('x', 'y'))",
+        "bigquery": "NOT COALESCE((`N` = 3), FALSE) OR NOT (`Slug` IN ('x', 'y'))",
+        "snowflake": "NOT COALESCE((\"N\" = 3), FALSE) OR NOT (\"Slug\" IN ('x', 'y'))",
+    },
+}
+
+
+@pytest.mark.parametrize("text", list(OTHER_TEXT))
+@pytest.mark.parametrize("dialect", ["spark", "trino", "bigquery", "snowflake"])
+def test_other_dialects_text(text: str, dialect: str) -> None:
+    assert wsql.to_sql(parse(text), dialect=dialect, params=False).sql == OTHER_TEXT[text][dialect]

@@ -320,3 +320,15 @@ def test_loaded_rows_are_the_entities(engines: dict[str, Engine]) -> None:
         assert engine.count() == len(ENTITIES), engine.name
 
 
+
+
+@pytest.mark.parametrize("text", REGRESSIONS)
+def test_regressions_with_inlined_literals(engines: dict[str, Engine], text: str) -> None:
+    """params=False is for display, but what it shows must mean the same."""
+    expr = parse(text)
+    oracle = outcome(engines["postgres"], expr)
+    for name, engine in engines.items():
+        result = outcome(engine, expr, params=False)
+        if isinstance(result, WhereSqlError) and known_limit(name, result, params=False):
+            continue
+        assert result == oracle, (name, text, result, oracle)

@@ -269,8 +269,9 @@ class Engine:
             return exp.Boolean(this=value)
         if isinstance(value, (int, float, Decimal)):
             return exp.Literal.number(repr(value) if isinstance(value, float) else str(value))
-        if isinstance(value, datetime):
-            return exp.Literal.string(value.isoformat())
+        if isinstance(value, datetime):  # typed: not every engine casts text to a time
+            text = exp.Literal.string(value.isoformat(sep=" "))
+            return exp.Cast(this=text, to=exp.DataType.build("TIMESTAMPTZ"))
         return exp.Literal.string(str(value))
 
     def from_json_text(self, e: exp.Expression, kind: Kind) -> exp.Expression:
