@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterator
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +25,7 @@ from wherelang import (
     Limits,
     Literal,
     Not,
+    Op,
     Or,
     Path,
     Truth,
@@ -35,9 +38,15 @@ from wherelang.nodes import Node
 from wherelang.strategies import expressions, where_texts
 
 
-def examples(count: int) -> settings:
+def examples(count: int, **options: object) -> settings:
     """Explicit counts, so that the total per run is known: about 3,200 examples."""
-    return settings(max_examples=count, deadline=None, suppress_health_check=list(HealthCheck))
+    return settings(
+        max_examples=count, deadline=None, suppress_health_check=list(HealthCheck), **options
+    )
+
+
+# Tests that check what the strategies cover see the same examples on every run.
+FIXED = {"derandomize": True, "database": None}
 
 
 LEVELS = [False, True]
@@ -87,12 +96,22 @@ def test_strict_text_round_trips(text: str) -> None:
     check_round_trip(text, extended=False)
 
 
-@examples(250)
-@given(where_texts(extended=True))
-def test_extended_text_round_trips(text: str) -> None:
-    expr = check_round_trip(text, extended=True)
-    # Extended trees of strict-free shape print the same at both levels.
-    assert parse(expr.to_where(), extended=True) == expr
+def test_extended_text_round_trips_in_every_spelling() -> None:
+    texts: list[str] = []
+
+    @examples(250, **FIXED)
+    @given(where_texts(extended=True))
+    def round_trip(text: str) -> None:
+        expr = check_round_trip(text, extended=True)
+        texts.append(text)
+        if text.count("(") > expr.to_where().count("("):
+            texts.append("<redundant parentheses>")
+
+    round_trip()
+    written = " ".join(texts)
+    for spelling in ["~~", "!~~", "<>", "~~*", "!~~*", "\n", "\t", "and", "And", "Labels.'",
+                     "<redundant parentheses>"]:  # fmt: skip
+        assert spelling in written, spelling
 
 
 @examples(100)
@@ -117,16 +136,41 @@ def test_spans_lie_inside_the_input_and_cover_their_text(case: tuple[bool, str])
             assert parse(f"{written} IS NULL", extended=True) == IsNull(node)
 
 
-@examples(250)
-@given(expressions())
-def test_strict_trees_print_and_parse_back(expr: Expr) -> None:
-    assert parse(expr.to_where(), cache=False) == expr
+def kinds(expr: Expr) -> set[object]:
+    """What a tree holds: node classes, operators, literal types, negations, keys."""
+    found: set[object] = set()
+    for node in nodes(expr):
+        found.add(type(node))
+        if isinstance(node, Compare):
+            found.add(node.op)
+        elif isinstance(node, Literal):
+            found.add(type(node.value))
+        elif isinstance(node, (In, IsNull)) and node.negated:
+            found.add((type(node), "negated"))
+        elif isinstance(node, Path) and len(node.segments) > 1:
+            found.add("key")
+    return found
 
 
-@examples(250)
-@given(expressions(extended=True))
-def test_extended_trees_print_and_parse_back(expr: Expr) -> None:
-    assert parse(expr.to_where(), extended=True, cache=False) == expr
+@pytest.mark.parametrize("extended", LEVELS)
+def test_trees_print_and_parse_back_and_cover_every_construct(extended: bool) -> None:
+    seen: set[object] = set()
+
+    @examples(300, **FIXED)
+    @given(expressions(extended))
+    def round_trip(expr: Expr) -> None:
+        assert parse(expr.to_where(), extended=extended, cache=False) == expr
+        seen.update(kinds(expr))
+
+    round_trip()
+    wanted: set[object] = {Compare, In, IsNull, Truth, Len, Path, Literal, str, int, bool,
+                           (In, "negated"), (IsNull, "negated"), "key", And}  # fmt: skip
+    wanted |= {op for op in Op if extended or op.strict}
+    if extended:
+        wanted |= {Not, Or, Decimal}
+    else:
+        assert not seen & {Not, Or, Decimal}
+    assert wanted <= seen, wanted - seen
 
 
 @examples(150)
@@ -226,3 +270,4 @@ def test_long_input_gives_a_tree_or_a_where_error(text: str, extended: bool) -> 
 )  # fmt: skip
 def test_long_random_text_gives_a_tree_or_a_where_error(text: str, extended: bool) -> None:
     check_any(text, extended)
+
