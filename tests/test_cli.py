@@ -201,7 +201,7 @@ def test_entities_and_describe(tmp_path: Path) -> None:
                stdin='{"size": 3}\n{"size": 1}\n').stdout == '{"size": 3}\n'  # fmt: skip
 
 
-USAGE = [[], ["bogus"], ["check", "--nope"], ["filter", "--where", "Slug = 'a'"],
+USAGE = [[], ["bogus"], ["check", "--nope"], ["filter", "--where", "Slug = 'a'"], ["filter", "--sample", "--limit", "-1"],
          ["filter", "--sample", "x.json"], ["describe"], ["check", "--entity", "Unit", "--schema", "f"]]  # fmt: skip
 
 

@@ -532,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="related entities (for include and filter), e.g. Space=spaces.jsonl")  # fmt: skip
     p.add_argument("--space", metavar="UUID", help="the space of the request (checked against a filter's FromSpaceID)")
     p.add_argument("--count", action="store_true", help="print only the number of matches")
-    p.add_argument("--limit", type=int, metavar="N", help="stop after N matches")
+    p.add_argument("--limit", type=_count, metavar="N", help="stop after N matches")
     _schema_options(p)
     _list_query_options(p)
     p.set_defaults(run=_cmd_filter)
@@ -547,6 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
     _schema_options(p)
     p.set_defaults(run=_cmd_describe)
     return parser
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a number of matches, not {text!r}")
+    return int(text)
 
 
 def _version() -> str:
