@@ -616,6 +616,15 @@ def test_configurable_limits() -> None:
     assert error_of("a IN (1, 2, 3)", limits=tight).code == "limit-exceeded"
 
 
+def test_depth_counts_and_or_levels_opened_by_one_parenthesis() -> None:
+    # OR, AND, (OR, AND, (OR: five levels with two parentheses.
+    text = "a = 1 OR b = 1 AND (c = 1 OR d = 1 AND (e = 1 OR f = 1))"
+    assert parse(text, extended=True, limits=Limits(max_depth=5))
+    err = error_of(text, extended=True, limits=Limits(max_depth=4))
+    assert err.code == "limit-exceeded"
+    assert err.position == text.index("(e = 1")  # the group of the fifth level
+
+
 def test_paren_and_not_free_text_skips_depth_walk_but_stays_correct() -> None:
     # Depth comes only from NOT and parentheses; a long flat OR is depth 1.
     flat = " OR ".join(f"a = {i}" for i in range(500))

@@ -807,8 +807,8 @@ def _connectives(expr: Expr) -> Iterator[tuple[Expr, int]]:
 
 
 def _check_tree(expr: Expr, text: str, limits: Limits, extended: bool) -> None:
-    # A level of nesting below the top needs a parenthesis or a NOT (extended only).
-    deep = extended and text.count("(") + text.upper().count("NOT") + 1 > limits.max_depth
+    # Each parenthesis or NOT opens at most two levels (an OR, then an AND inside it).
+    deep = extended and 2 * (text.count("(") + text.upper().count("NOT") + 1) > limits.max_depth
     long_lists = text.count(",") >= limits.max_in_list
     if not (deep or long_lists):
         return
