@@ -184,6 +184,37 @@ def test_query_encoding_round_trips(expr: Expr) -> None:
     assert decode_query(query.replace("%20", "+")) == expr.to_where()
 
 
+def levels(node: Node) -> int:
+    """Levels of AND, OR and NOT inside one another (what Limits.max_depth bounds)."""
+    if isinstance(node, (And, Or)):
+        return 1 + max(levels(item) for item in node.items)
+    if isinstance(node, Not):
+        return 1 + levels(node.expr)
+    return 0
+
+
+def longest_in(node: Node) -> int:
+    return max((len(n.values) for n in nodes(node) if isinstance(n, In)), default=0)
+
+
+@examples(200)
+@given(expressions(extended=True), st.integers(-1, 1), st.integers(-1, 1))
+def test_depth_and_in_limits_hold_exactly(expr: Expr, depth_slack: int, in_slack: int) -> None:
+    # Limits just below, at or above what the tree needs.
+    depth = max(1, levels(expr) + depth_slack)
+    in_list = max(1, longest_in(expr) + in_slack)
+    limits = Limits(max_depth=depth, max_in_list=in_list)
+    too_deep = levels(expr) > depth
+    too_long = longest_in(expr) > in_list
+    try:
+        parse(expr.to_where(), extended=True, limits=limits, cache=False)
+    except WhereError as err:
+        assert err.code == "limit-exceeded"
+        assert too_deep or too_long
+    else:
+        assert not (too_deep or too_long)
+
+
 # --- any text ---------------------------------------------------------------------------
 
 
