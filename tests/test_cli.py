@@ -13,8 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from wherelang import ListQuery, confighub, parse, sample
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,14 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from conftest import MYSQL_DSN, PG_DSN, unavailable
 from wherelang import ListQuery, WhereError, WhereSqlError, confighub, sample
 from wherelang import sql as wsql
 from wherelang.evaluate import parse_entity_time
 from wherelang.query import SqlQuery
 from wherelang.schema import Kind, Type
 from wherelang.strategies import expressions_for
-
-from conftest import MYSQL_DSN, PG_DSN, unavailable
 
 UNIT = confighub.schema("Unit")
 STORE = sample.store()

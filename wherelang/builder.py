@@ -59,7 +59,6 @@ from .nodes import (
     IsNull,
     Len,
     Literal,
-    Node,
     Not,
     Op,
     Operand,

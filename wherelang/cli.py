@@ -103,7 +103,7 @@ def schema_from_json(spec: Any, default_name: str = "Entity") -> Schema:
         raw = [{"via": via, "entity": entity} for via, entity in raw.items()]
     for rel in raw:
         via = rel["via"]
-        field = rel.get("field") or (via[:-2] if via.endswith("ID") else via)
+        field = rel.get("field") or (via.removesuffix("ID"))
         relations.append(
             Relation(
                 field,

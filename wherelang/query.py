@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
-from functools import lru_cache
-from dataclasses import fields, is_dataclass
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -228,10 +227,10 @@ class ListQuery(BaseModel):
     #: entity name is looked up in the catalog)
     entity: _SchemaField = Field(alias="schema")
     where: _WhereField = None
-    filter: Optional[UUID] = None
-    contains: Optional[str] = None
+    filter: UUID | None = None
+    contains: str | None = None
     #: attributes asked for; None returns whole entities
-    select: Optional[tuple[str, ...]] = None
+    select: tuple[str, ...] | None = None
     #: relation attributes to expand (``SpaceID`` gives ``Space``)
     include: tuple[str, ...] = ()
     #: whether ``where`` (and saved filters) may use the extended syntax
@@ -928,7 +927,7 @@ def _collect(
     pairs: list[tuple[str, str, int]] = []  # name, value, offset of the pair
     if isinstance(params, str):
         offset = 0
-        text = params[1:] if params.startswith("?") else params
+        text = params.removeprefix("?")
         base = len(params) - len(text)
         for part in text.split("&"):
             if part:
