@@ -790,7 +790,8 @@ _ALLOWED_WORDS = {
     "def", "_predicate", "e", "if", "type", "is", "dict", "and", "not", "in", "get",
     "None", "else", "_view", "return", "or", "True", "False", "str", "int", "bool",
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
-    "startswith", "endswith",
+    "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
+    "_fromiso", "_scan", "rows", "for", "yield", "ok", "_map_value",
 }  # fmt: skip
 
 

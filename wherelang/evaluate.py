@@ -653,8 +653,8 @@ def _python_regex(pattern: str) -> str | None:
     POSIX names, at most two quantifiers on single atoms (at most one of them
     unbounded), '^' first and '$' last. None otherwise.
 
-    >>> _python_regex("^app-[0-9]+$")
-    '^app\\-[0-9]+\\Z'
+    >>> print(_python_regex("^app-[0-9]+$"))
+    ^app\\-[0-9]+\\Z
     >>> _python_regex("(a|b)") is None, _python_regex("a*b*") is None
     (True, True)
     """
@@ -825,7 +825,14 @@ def _constant(value: object, domain: Kind) -> object:
 
 
 # Inline fast paths: the common Python type of a kind needs no function call.
-_FAST_TYPES = {Kind.STRING: "str", Kind.INT: "int", Kind.BOOL: "bool", Kind.FLOAT: "float"}
+_FAST_TYPES = {
+    Kind.STRING: "str",
+    Kind.INT: "int",
+    Kind.BOOL: "bool",
+    Kind.FLOAT: "float",
+    Kind.ARRAY: "list",
+    Kind.MAP: "dict",
+}
 
 
 class _Generator:
@@ -842,6 +849,12 @@ class _Generator:
         self.bound: dict[tuple[Attr, Kind], str] = {}
         self.binds: dict[str, str] = {}  # bound name -> the code it is bound to
         self.binding = False
+        self.fast_times = False
+
+    def reset(self) -> None:
+        """Forget bound values before generating the same tree again."""
+        self.bound.clear()
+        self.binds.clear()
 
     def const(self, value: object) -> str:
         key = (type(value), value) if _hashable(value) else (type(value), id(value))
@@ -864,23 +877,34 @@ class _Generator:
         if attr.key is None:
             return value
         m, key, label = self.temp(), self.const(attr.key), self.const(attr)
-        return f"({m}.get({key}) if type({m} := {value}) is dict else _map_value({m}, {key}, {label}))"
+        return (
+            f"({m}.get({key}) if type({m} := {value}) is dict "
+            f"else None if {m} is None else _map_value({m}, {key}, {label}))"
+        )
 
     def normalized(self, raw: str, kind: Kind, label: Attr) -> str:
+        """The canonical value of ``raw``: the common Python type and None pass inline,
+        everything else through the kind's normalizer."""
+        if kind is Kind.JSON:
+            return raw
         fn = self.const(self.norm.for_kind(kind))
         lab = self.const(label)
         v = self.temp()
-        if kind is Kind.TIME:  # JSON's ISO strings, parsed without a function in between
-            return f"(({self.const(_iso_time)}({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {fn}({v}, {lab}))"
+        rest = f"None if {v} is None else {fn}({v}, {lab})"
+        if kind is Kind.TIME:
+            parse = f"({self.const(_iso_time)}({v}) or {fn}({v}, {lab}))"
+            if self.fast_times:
+                # '2025-02-18T23:16:34Z' straight to datetime.fromisoformat; a ValueError
+                # it raises sends the entity to the exact predicate (see function()).
+                zulu = self.const("Z")
+                parse = f"(_fromiso({v}) if len({v}) == 20 and {v}[19] == {zulu} else {parse})"
+            return f"({parse} if type({v} := {raw}) is str else {rest})"
         if kind is Kind.UUID:  # the same IDs recur: remember them
-            return f"((_uuids.get({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {fn}({v}, {lab}))"
-        fast = _FAST_TYPES.get(kind)
-        if fast is None:
-            return f"{fn}({raw}, {lab})"
-        guard = f"type({v} := {raw}) is {fast}"
+            return f"((_uuids.get({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {rest})"
+        guard = f"type({v} := {raw}) is {_FAST_TYPES[kind]}"
         if kind is Kind.FLOAT:
             guard += f" and {v} == {v}"
-        return f"({v} if {guard} else {fn}({v}, {lab}))"
+        return f"({v} if {guard} else {rest})"
 
     def operand(self, node: Operand, domain: Kind, bind: bool = False) -> _Side:
         """The code of an operand's value. With ``bind``, the operand is certainly
@@ -931,7 +955,7 @@ class _Generator:
             if not tests:
                 return f"({definite})"
             return f"(None if {' or '.join(tests)} else ({definite}))"
-        guards = [t.replace(" is None", " is not None") for t in tests]
+        guards = [f"({n} := {s.code}) is not None" for n, s in ((a, left), (b, right)) if s.nullable]
         return f"({' and '.join([*guards, f'({definite})'])})"
 
     def in_(self, node: In, tri: bool) -> str:
@@ -1025,15 +1049,45 @@ class _Generator:
         self_key = _self_key(self.schema)
         # A plain dict is read directly (e.get, which CPython calls without making a
         # bound method); anything else is seen through a _View first.
-        test = "type(e) is not dict"
-        if self_key is not None:
-            test += f" or {self.const(self_key)} in e"
+        def test(name: str) -> str:
+            if self_key is None:
+                return f"type({name}) is not dict"
+            return f"type({name}) is not dict or {self.const(self_key)} in {name}"
+
         lines = [
-            "def _predicate(e):",
-            f"    if {test}:",
+            "def _exact(e):",
+            f"    if {test('e')}:",
             f"        e = _view(e, {self.const(self_key)})",
             f"    return {body}",
         ]
+        self.reset()
+        self.fast_times = True
+        fast = self.top(expr)
+        self.fast_times = False
+        view = f"e = _view(o, {self.const(self_key)}) if {test('o')} else o"
+        # _scan filters a whole iterable in one loop: no function call per entity.
+        scan = ["def _scan(rows):", "    for o in rows:", f"        {view}"]
+        if fast != body:  # a second version for common time strings, backed by the first
+            lines += [
+                "def _predicate(o):",
+                f"    {view}",
+                "    try:",
+                f"        return {fast}",
+                "    except ValueError:",
+                "        return _exact(o)",
+            ]
+            scan += [
+                "        try:",
+                f"            ok = {fast}",
+                "        except ValueError:",
+                "            ok = _exact(o)",
+                "        if ok:",
+                "            yield o",
+            ]
+        else:
+            lines.append("_predicate = _exact")
+            scan += [f"        if {body}:", "            yield o"]
+        lines += scan
         namespace: dict[str, object] = {
             "__builtins__": {},
             "type": type,
@@ -1042,8 +1096,11 @@ class _Generator:
             "int": int,
             "float": float,
             "bool": bool,
+            "list": list,
             "_uuids": _uuid_cache,
             "_view": _view,
+            "_fromiso": datetime.fromisoformat,
+            "ValueError": ValueError,
             "len": len,
             "_SIZED": frozenset({list, dict}),
             "_related": _hop_getter(self.resolver),
@@ -1052,6 +1109,14 @@ class _Generator:
             "_float": self.norm.number,
         }
         namespace.update(self.consts)
+        # In the loop, every name it reads is a local (a default argument): faster than
+        # a global.
+        used = sorted(
+            set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", "\n".join(scan)))
+            & (set(namespace) - {"__builtins__"})
+        )
+        scan[0] = "def _scan(rows, " + ", ".join(f"{n}={n}" for n in used) + "):"
+        lines[-len(scan) :] = scan
         return "\n".join(lines), namespace
 
 
@@ -1102,7 +1167,7 @@ class Predicate:
     Python code, for the curious; it holds no user text.
     """
 
-    __slots__ = ("expr", "schema", "strict", "text", "source", "_fn")
+    __slots__ = ("expr", "schema", "strict", "text", "source", "_fn", "_scan")
 
     def __init__(
         self,
@@ -1124,6 +1189,7 @@ class Predicate:
         code = builtins.compile(self.source, "<wherelang predicate>", "exec")
         exec(code, namespace)  # the source holds only generated names; see _Generator
         self._fn: Callable[[Any], bool] = namespace["_predicate"]  # type: ignore[assignment]
+        self._scan: Callable[[Iterable[Any]], Iterator[Any]] = namespace["_scan"]  # type: ignore[assignment]
 
     def __call__(self, entity: Any) -> bool:
         try:
@@ -1134,7 +1200,7 @@ class Predicate:
     def filter(self, entities: Iterable[T]) -> Iterator[T]:
         """The entities that match, lazily, in their order."""
         if not self.strict:
-            return builtins.filter(self._fn, entities)
+            return self._scan(entities)
         return self._filter_strict(entities)
 
     def _filter_strict(self, entities: Iterable[T]) -> Iterator[T]:
