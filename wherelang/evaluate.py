@@ -141,7 +141,7 @@ def parse_entity_time(text: str) -> datetime | None:
     m = _TIME_TEXT.fullmatch(text)
     if m is None:
         return None
-    year, month, day, hour, minute, second, fraction, zulu, sign, oh, om, os_ = m.groups()
+    year, month, day, hour, minute, second, fraction, _zulu, sign, oh, om, os_ = m.groups()
     h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
     if h > 24 or mi > 59 or s > 60 or (h == 24 and (mi or s or (fraction or "").strip("0"))):
         return None
@@ -716,8 +716,8 @@ def _python_regex(pattern: str) -> str | None:
 
 def _wide(count: str) -> bool:
     """Whether ``{n,m}`` repeats without bound or more than ten times."""
-    low, _, high = count.strip("{}").partition(",")
-    if not _:
+    _, comma, high = count.strip("{}").partition(",")
+    if not comma:
         return False
     return not high or int(high) > 10
 
@@ -1214,15 +1214,12 @@ class Predicate:
                 yield entity
 
     def _error(self, wrong: _Wrong, entity: Any, index: int | None) -> WhereEvaluationError:
-        who = []
-        if index is not None:
-            who.append(f"#{index}")
+        entity_text = "the entity" if index is None else f"entity #{index}"
         id_name = self.schema.id if self.schema is not None else None
         if id_name:
             ident = _view(entity, _self_key(self.schema)).get(id_name)
             if ident is not None:
-                who.append(f"{id_name} {str(ident)!r}")
-        entity_text = "entity " + " ".join(who) if who else "the entity"
+                entity_text += f" ({id_name} {str(ident)!r})"
         label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
         span = wrong.label.span
         shown = repr(wrong.value)
