@@ -166,8 +166,8 @@ def expressions(extended: bool = False) -> st.SearchStrategy[Expr]:
     predicate = _predicates(extended)
     limit = _limits(extended).max_length
     if not extended:
-        tree = predicate | st.lists(predicate, min_size=2, max_size=6).map(
-            lambda items: And(tuple(items))
+        tree = st.lists(predicate, min_size=1, max_size=6).map(
+            lambda items: items[0] if len(items) == 1 else And(tuple(items))
         )
     else:
 
