@@ -34,7 +34,7 @@ from sql_engines import (
     parse,
 )
 from wherelang.errors import WhereSqlError
-from wherelang.nodes import Expr
+from wherelang.nodes import Expr, Op
 from wherelang.strategies import expressions_for
 from wherelang.text import quote_string
 from wherelang.validate import validate
@@ -332,3 +332,10 @@ def test_regressions_with_inlined_literals(engines: dict[str, Engine], text: str
         if isinstance(result, WhereSqlError) and known_limit(name, result, params=False):
             continue
         assert result == oracle, (name, text, result, oracle)
+
+
+def test_vocabulary_spells_every_operator() -> None:
+    """The aligned generator's operator lists reach every member of Op."""
+    ops = {parse(f"Slug {op} 'a'").op for op in STRING_OPS + LIKE_OPS + REGEX_OPS}
+    ops.add(parse("Tags ? 'a'").op)
+    assert ops == set(Op)
