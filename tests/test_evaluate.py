@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
 import wherelang
-from wherelang import WhereEvaluationError, confighub
+from wherelang import WhereEvaluationError
 from wherelang.evaluate import _OPS, _LENIENT, _STRICT, Predicate, parse_entity_time, pg_lower
 from wherelang.nodes import And, Attr, Compare, In, IsNull, Literal, Not, Op, Or, Truth
 from wherelang.schema import Attribute, Kind, Relation, Schema, Type
@@ -791,7 +791,7 @@ _ALLOWED_WORDS = {
     "None", "else", "_view", "return", "or", "True", "False", "str", "int", "bool",
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
     "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
-    "_fromiso", "_scan", "rows", "for", "yield", "ok", "_map_value",
+    "_fromiso", "_scan", "rows", "for", "yield", "ok",
 }  # fmt: skip
 
 
@@ -930,3 +930,32 @@ def test_python_regex_refuses_what_could_backtrack() -> None:
     for pattern in ["a*a*", "(a+)+", "a|b", "a{1,100}b*", "a?a?a?", "[[:alpha:]]", "\\w+", "a+?"]:
         assert _python_regex(pattern) is None, pattern
     assert _python_regex("^app-[0-9]+$") is not None
+
+
+_TIME_BASES = ["2025-01-07T10:00:00Z", "2025-01-07T10:00:00+02:00", "2025-01-07 10:00:00.123456Z",
+               "2025-01-07T23:59:59.5-11:30", "2025-01-07T10:00:00"]  # fmt: skip
+
+
+@st.composite
+def _near_times(draw: st.DrawFn) -> str:
+    """Strings one to four characters away from common time shapes."""
+    chars = list(draw(st.sampled_from(_TIME_BASES)))
+    for _ in range(draw(st.integers(1, 4))):
+        chars[draw(st.integers(0, len(chars) - 1))] = draw(st.sampled_from("0123456789-:T.Z +Wt"))
+    return "".join(chars)
+
+
+@settings(max_examples=500)
+@given(_near_times())
+def test_fast_time_paths_read_what_the_exact_parser_reads(text: str) -> None:
+    """The shortcuts through datetime.fromisoformat never read a string differently from
+    parse_entity_time (which tests/test_eval_postgres.py holds to PostgreSQL)."""
+    from wherelang.evaluate import _iso_time
+
+    exact = parse_entity_time(text)
+    assert _iso_time(text) == exact
+    moment = "2025-01-07T10:00:00Z"
+    predicate = wherelang.compile(f"CreatedAt >= '{moment}'", UNIT)
+    expected = exact is not None and exact >= datetime(2025, 1, 7, 10, tzinfo=timezone.utc)
+    assert predicate({"CreatedAt": text}) is expected
+    assert list(wherelang.filter([{"CreatedAt": text}], predicate)) == ([{"CreatedAt": text}] if expected else [])
