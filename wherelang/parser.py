@@ -21,6 +21,7 @@ from lark.lexer import TerminalDef
 from lark.load_grammar import load_grammar
 from lark.parsers.lalr_analysis import LALR_Analyzer, Shift
 from lark.parsers.lalr_parser import _Parser as _LarkParser
+from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from .errors import WhereError, WhereSyntaxError
 from .nodes import (
@@ -342,7 +343,12 @@ def _tested(node: Compare | In | IsNull, s: list[Any], size: int) -> Expr:
 
 
 def _compare(s: list[Any]) -> Expr:
-    return _tested(Compare(s[0], s[1].op, s[2], _span(s[0], s[2]), s[1].span), s, 3)
+    # The most common condition: its span is built here, without helper calls.
+    left, op, right = s[0], s[1], s[2]
+    start = left.span[0]
+    end = right.span
+    node = Compare(left, op.op, right, _new(Span, (start, end[0] + end[1] - start)), op.span)
+    return node if len(s) == 3 else _tested(node, s, 3)
 
 
 def _in_handler(size: int) -> Callable[[list[Any]], Expr]:
@@ -362,8 +368,10 @@ def _is_null_handler(size: int) -> Callable[[list[Any]], Expr]:
 
 # Tokens that become nodes as the parser shifts them.
 _TOKEN_NODES: dict[str, Callable[[_Token], Any]] = {
-    "PATH": lambda t: Path(_segments(t.value), _tok_span(t)),
-    "STRING": lambda t: Literal(t.value[1:-1].replace("''", "'"), None, _tok_span(t)),
+    "PATH": lambda t: Path(_segments(t[1]), _new(Span, (t[2], t[3] - t[2]))),
+    "STRING": lambda t: Literal(
+        t[1][1:-1].replace("''", "'"), None, _new(Span, (t[2], t[3] - t[2]))
+    ),
     "INT": lambda t: Literal(int(t.value), None, _tok_span(t)),
     "DECIMAL": lambda t: Literal(Decimal(t.value), None, _tok_span(t)),
     "TRUE": lambda t: Literal(True, None, _tok_span(t)),
@@ -523,10 +531,13 @@ class _Engine:
         }
         fast.update(_TOKEN_NODES)
         self.parser = _LarkParser(cast(Any, table), fast)
+        self.confs = {start: ParseConf(cast(Any, table), fast, start) for start in table.start_states}
 
     def parse(self, text: str, start: str, limits: Limits) -> Any:
         stream = _Stream(self.lexer, text, limits, start == "strict")
-        return self.parser.parse(cast(Any, stream), start)
+        # Lark's _Parser.parse without building its ParseConf again on every call.
+        state = ParserState(self.confs[start], cast(Any, stream))
+        return self.parser.parse_from_state(state)
 
     def accepts(self, state_stack: list[Any], start: str) -> set[str]:
         """The terminals the parser could take next, found by trying each one."""
