@@ -531,7 +531,9 @@ class _Engine:
         }
         fast.update(_TOKEN_NODES)
         self.parser = _LarkParser(cast(Any, table), fast)
-        self.confs = {start: ParseConf(cast(Any, table), fast, start) for start in table.start_states}
+        self.confs = {
+            start: ParseConf(cast(Any, table), fast, start) for start in table.start_states
+        }
 
     def parse(self, text: str, start: str, limits: Limits) -> Any:
         stream = _Stream(self.lexer, text, limits, start == "strict")
