@@ -230,3 +230,13 @@ def test_strict_failure_names_the_extended_construct_that_caused_it() -> None:
     with pytest.raises(WhereSyntaxError) as info:
         parse("a = 1 AND AND b = 2 OR c = 3")
     assert info.value.code == "missing-condition"
+
+
+def test_every_grammar_terminal_has_words_for_users() -> None:
+    """A terminal added to the grammar must get words in parser._WORDS (or be an operator)."""
+    from wherelang import parser
+
+    engine = parser._engine()
+    terminals = {t for state in engine.states.values() for t in state if t.isupper() or t == "$END"}
+    described = set(parser._WORDS) | parser._OPERATOR_TERMINALS
+    assert terminals - described == set()
