@@ -622,3 +622,20 @@ OTHER_TEXT = {
 @pytest.mark.parametrize("dialect", ["spark", "trino", "bigquery", "snowflake"])
 def test_other_dialects_text(text: str, dialect: str) -> None:
     assert wsql.to_sql(parse(text), dialect=dialect, params=False).sql == OTHER_TEXT[text][dialect]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb"])
+def test_uuid_keyed_maps_match_keys_exactly_as_in_memory(dialect: str) -> None:
+    schema = Schema("Revision", [Attribute("Pk", Type.of("int")),
+                                 Attribute("Tags", Type.of({"type": "map", "keys": "uuid", "values": "string"}))])  # fmt: skip
+    upper, lower = "7C61626F-DDBE-41AF-93F6-B69F4AB6D308", "7c61626f-ddbe-41af-93f6-b69f4ab6d308"
+    rows = [{"Pk": 1, "Tags": {upper: "x"}}, {"Pk": 2, "Tags": {lower: "x"}}, {"Pk": 3}]
+    conn = duckdb.connect() if dialect == "duckdb" else wsql.prepare_sqlite(sqlite3.connect(":memory:"))
+    conn.execute(wsql.create_table(schema, dialect, table="revs"))
+    for entity in rows:
+        conn.execute(wsql.insert_statement(schema, dialect, table="revs"), wsql.row(schema, entity, dialect))
+    for text in (f"Tags ? '{upper}'", f"Tags.{upper} = 'x'", f"Tags ? '{lower}'", f"Tags.{lower} IS NULL"):
+        expr = wherelang.parse(text, schema=schema)
+        clause = wsql.to_sql(expr, dialect=dialect)
+        got = {r[0] for r in conn.execute(f'SELECT "Pk" FROM revs WHERE {clause.sql}', clause.params).fetchall()}
+        assert got == {e["Pk"] for e in wherelang.filter(rows, expr, schema)}, text

@@ -1236,9 +1236,7 @@ class _Compiler:
         type = attr.type
         if type.kind is Kind.MAP:
             key = lit.value
-            assert isinstance(key, str)
-            if type.keys is not None and type.keys.kind is Kind.UUID:
-                key = key.lower()
+            assert isinstance(key, str)  # keys match exactly, as in memory (UUID keys too)
             return self.keys_to_params(self.engine.has_key(doc, key))
         assert type.items is not None
         kind = type.items.kind
@@ -1599,11 +1597,7 @@ def _json_ready(value: Any, type: Type | None, name: str) -> Any:
     if type.kind is Kind.ARRAY:
         return [_json_ready(v, type.items, name) for v in value]
     if type.kind is Kind.MAP:
-        uuid_keys = type.keys is not None and type.keys.kind is Kind.UUID
-        return {
-            (str(k).lower() if uuid_keys else str(k)): _json_ready(v, type.values, name)
-            for k, v in value.items()
-        }
+        return {str(k): _json_ready(v, type.values, name) for k, v in value.items()}
     if type.kind is Kind.JSON:
         return value
     v = _scalar(value, type, name)
