@@ -660,3 +660,49 @@ def test_iregex_case_sets_are_postgres(pg: Any, value: str, pattern: str) -> Non
     theirs = pg.execute("SELECT %s::text ~* %s::text", (value, pattern)).fetchone()[0]
     ours = wherelang.compile(f"Slug ~* '{pattern}'", UNIT)({"Slug": value})
     assert ours is theirs
+
+
+def _near(base: str, rng: random.Random, alphabet: str) -> str:
+    chars = list(base)
+    for _ in range(rng.randint(1, 3)):
+        chars[rng.randrange(len(chars))] = rng.choice(alphabet)
+    return "".join(chars)
+
+
+def test_entity_times_near_iso_read_as_postgres_does(pg: Any) -> None:
+    """Thousands of strings near the ISO shapes: wherelang reads a subset of what
+    PostgreSQL reads (its input is far more liberal: '2025 01-07', '2025--1-07'), and
+    every string it reads means the same instant there."""
+    from wherelang.evaluate import parse_entity_time
+
+    rng = random.Random(6)
+    bases = [t for t in TIME_TEXTS if t[:1].isdigit() and len(t) >= 10]
+    texts = sorted({_near(rng.choice(bases), rng, "0123456789-:T.Z +tz\u0663") for _ in range(6000)})
+    pg.execute(
+        "CREATE OR REPLACE FUNCTION pg_temp.eval_ts(t text) RETURNS text LANGUAGE plpgsql AS "
+        "$$ BEGIN RETURN to_char(t::timestamptz, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'); "
+        "EXCEPTION WHEN others THEN RETURN NULL; END $$"
+    )
+    rows = pg.execute("SELECT t, pg_temp.eval_ts(t) FROM unnest(%s::text[]) t", (texts,))
+    read = 0
+    for text, theirs in rows.fetchall():
+        ours = parse_entity_time(text)
+        if ours is None:
+            continue
+        read += 1
+        assert theirs == f"{ours.year:04d}" + ours.strftime("-%m-%dT%H:%M:%S.%f"), text
+    assert read > 500  # and it reads a good number of them
+
+
+def test_entity_uuids_near_canonical_read_as_postgres_does(pg: Any) -> None:
+    from wherelang.evaluate import _uuid_text
+
+    rng = random.Random(7)
+    texts = sorted({_near(rng.choice(UUID_TEXTS[:7]), rng, "0123456789abcdefABCDEFg-{} ") for _ in range(3000)})
+    pg.execute(
+        "CREATE OR REPLACE FUNCTION pg_temp.eval_uuid_text(t text) RETURNS text LANGUAGE plpgsql "
+        "AS $$ BEGIN RETURN t::uuid::text; EXCEPTION WHEN others THEN RETURN NULL; END $$"
+    )
+    rows = pg.execute("SELECT t, pg_temp.eval_uuid_text(t) FROM unnest(%s::text[]) t", (texts,))
+    for text, theirs in rows.fetchall():
+        assert _uuid_text(text) == theirs, text

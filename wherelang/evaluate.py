@@ -119,10 +119,13 @@ _NAN = _NaN("nan")
 
 # Entity times as PostgreSQL's timestamptz input reads ISO-8601 (hours up to 24:00,
 # second 60 rolls over, offsets up to ±15:59:59, fractions rounded to microseconds).
+_SPACE = r"[ \t\n\r\f\v]*"  # PostgreSQL's isspace(), not Unicode's
 _TIME_TEXT = re.compile(
-    r"\s*(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[Tt ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?)?"
-    r"\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)?\s*"
+    _SPACE + r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:[Tt ]([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\.([0-9]*))?)?"
+    + _SPACE
+    + r"(?:([Zz])|([+-])([0-9]{2})(?::([0-9]{2})(?::([0-9]{2}))?|([0-9]{2}))?)?)?"
+    + _SPACE
 )
 
 
@@ -141,7 +144,8 @@ def parse_entity_time(text: str) -> datetime | None:
     m = _TIME_TEXT.fullmatch(text)
     if m is None:
         return None
-    year, month, day, hour, minute, second, fraction, _zulu, sign, oh, om, os_ = m.groups()
+    year, month, day, hour, minute, second, fraction, _zulu, sign, oh, om, os_, omm = m.groups()
+    om = om or omm  # +05:30 or +0530
     h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
     if h > 24 or mi > 59 or s > 60 or (h == 24 and (mi or s or (fraction or "").strip("0"))):
         return None
