@@ -791,7 +791,8 @@ _ALLOWED_WORDS = {
     "None", "else", "_view", "return", "or", "True", "False", "str", "int", "bool",
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
     "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
-    "_fromiso", "_scan", "rows", "for", "yield", "ok",
+    "_fromiso", "_scan", "rows", "for", "yield", "ok", "i", "_Wrong", "_fail", "wrong",
+    "raise", "from", "as",
 }  # fmt: skip
 
 
@@ -827,9 +828,9 @@ def test_no_user_text_becomes_code(value: str) -> None:
 
 
 @settings(max_examples=150)
-@given(expressions_for(UNIT, extended=True))
-def test_generated_source_only_holds_generated_names(expr: Any) -> None:
-    predicate = wherelang.compile(expr, UNIT)
+@given(expressions_for(UNIT, extended=True), st.booleans())
+def test_generated_source_only_holds_generated_names(expr: Any, strict: bool) -> None:
+    predicate = wherelang.compile(expr, UNIT, strict=strict)
     assert _words(predicate.source) <= _ALLOWED_WORDS
     assert predicate({}) in (True, False)
 
@@ -859,13 +860,22 @@ _ENTITIES = [
 def test_evaluation_never_raises(expr: Any) -> None:
     lenient = wherelang.compile(expr, UNIT)
     strict = wherelang.compile(expr, UNIT, strict=True)
-    for entity in _ENTITIES:
+    failed_at = None
+    for index, entity in enumerate(_ENTITIES):
         result = lenient(entity)
         assert result in (True, False)
         try:
             assert strict(entity) is result
         except WhereEvaluationError as err:
             assert err.code == "wrong-type"
+            failed_at = index if failed_at is None else failed_at
+    matches = [e for e in _ENTITIES if lenient(e)]
+    assert list(lenient.filter(_ENTITIES)) == matches
+    try:
+        assert list(strict.filter(_ENTITIES)) == matches
+        assert failed_at is None
+    except WhereEvaluationError as err:
+        assert f"entity #{failed_at}" in err.message
 
 
 @settings(max_examples=100)

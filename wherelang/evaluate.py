@@ -1067,7 +1067,6 @@ class _Generator:
         self.fast_times = False
         view = f"e = _view(o, {self.const(self_key)}) if {test('o')} else o"
         # _scan filters a whole iterable in one loop: no function call per entity.
-        scan = ["def _scan(rows):", "    for o in rows:", f"        {view}"]
         if fast != body:  # a second version for common time strings, backed by the first
             lines += [
                 "def _predicate(o):",
@@ -1077,17 +1076,23 @@ class _Generator:
                 "    except ValueError:",
                 "        return _exact(o)",
             ]
-            scan += [
-                "        try:",
-                f"            ok = {fast}",
-                "        except ValueError:",
-                "            ok = _exact(o)",
-                "        if ok:",
-                "            yield o",
+            test_one = [
+                "try:",
+                f"    ok = {fast}",
+                "except ValueError:",
+                "    ok = _exact(o)",
             ]
         else:
             lines.append("_predicate = _exact")
-            scan += [f"        if {body}:", "            yield o"]
+            test_one = [f"ok = {body}"]
+        if self.norm.strict:  # a value of the wrong type raises, naming entity and index
+            test_one = ["try:", *("    " + line for line in test_one),
+                        "except _Wrong as wrong:", "    raise _fail(wrong, o, i) from None"]  # fmt: skip
+            scan = ["def _scan(rows):", "    i = -1", "    for o in rows:", "        i += 1"]
+        else:
+            scan = ["def _scan(rows):", "    for o in rows:"]
+        scan += [f"        {view}", *("        " + line for line in test_one)]
+        scan += ["        if ok:", "            yield o"]
         lines += scan
         namespace: dict[str, object] = {
             "__builtins__": {},
@@ -1100,6 +1105,8 @@ class _Generator:
             "list": list,
             "_uuids": _uuid_cache,
             "_view": _view,
+            "_Wrong": _Wrong,
+            "_fail": None,  # set by Predicate: its error for a wrong value
             "_fromiso": datetime.fromisoformat,
             "ValueError": ValueError,
             "len": len,
@@ -1187,6 +1194,7 @@ class Predicate:
         self.text = text
         gen = _Generator(schema, strict, resolver)
         self.source, namespace = gen.function(expr)
+        namespace["_fail"] = self._error
         code = builtins.compile(self.source, "<wherelang predicate>", "exec")
         exec(code, namespace)  # the source holds only generated names; see _Generator
         self._fn: Callable[[Any], bool] = namespace["_predicate"]  # type: ignore[assignment]
@@ -1200,19 +1208,7 @@ class Predicate:
 
     def filter(self, entities: Iterable[T]) -> Iterator[T]:
         """The entities that match, lazily, in their order."""
-        if not self.strict:
-            return self._scan(entities)
-        return self._filter_strict(entities)
-
-    def _filter_strict(self, entities: Iterable[T]) -> Iterator[T]:
-        fn = self._fn
-        for index, entity in enumerate(entities):
-            try:
-                matched = fn(entity)
-            except _Wrong as wrong:
-                raise self._error(wrong, entity, index) from None
-            if matched:
-                yield entity
+        return self._scan(entities)
 
     def _error(self, wrong: _Wrong, entity: Any, index: int | None) -> WhereEvaluationError:
         entity_text = "the entity" if index is None else f"entity #{index}"
