@@ -647,3 +647,14 @@ def test_errors_are_not_cached_into_success() -> None:
     for _ in range(2):
         with pytest.raises(WhereSyntaxError):
             parse("Slug = ")
+
+
+def test_nodes_construct_by_keyword_with_defaults() -> None:
+    node = In(operand=P("a"), values=(L(1),))
+    assert node.negated is False and node.span == Span(0, 0)
+    assert node == In(P("a"), (L(1),), False, Span(3, 4))
+    assert Compare(left=P("a"), op=Op.EQ, right=L(1)).op_span == Span(0, 0)
+    with pytest.raises(TypeError):
+        Compare(P("a"), Op.EQ)  # type: ignore[call-arg]
+    with pytest.raises(AttributeError):
+        node.negated = True  # type: ignore[misc]
