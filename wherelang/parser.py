@@ -147,6 +147,8 @@ class _Lexer:
         word = re.compile(next(t.pattern.to_regexp() for t in terminals if t.name == "PATH"))
         # Every spelling of every keyword, so that one dict look-up finds it.
         self.keywords: dict[str, str] = {}
+        # The grammar's operators and punctuation, as written: =, !~~*, (, ...
+        self.symbols: set[str] = set()
         strings, patterns, ignore = [], [], []
         for term in terminals:
             regexp = term.pattern.to_regexp()
@@ -158,6 +160,7 @@ class _Lexer:
                         self.keywords[spelling] = term.name
                 else:
                     strings.append((len(term.pattern.value), term.name, regexp))
+                    self.symbols.add(term.pattern.value)
             else:
                 patterns.append((term.name, regexp))
         # Longest operator first, so that !~~* is not read as !~ ~ *.
@@ -600,7 +603,6 @@ _WORDS: dict[str, str] = {
 }
 
 _OPERATOR_CHARS = "=!<>~*?"
-_KNOWN_OPERATORS = {op.text for op in Op} | {"~~", "!~~", "<>", "~~*", "!~~*"}
 
 # Operators of other languages, with the spelling to use instead.
 _OPERATOR_HINTS = {
@@ -659,7 +661,7 @@ def _operator_run(text: str, pos: int) -> tuple[int, int] | None:
     end = pos
     while end < len(text) and text[end] in _OPERATOR_CHARS:
         end += 1
-    if text[start:end] in _KNOWN_OPERATORS:
+    if text[start:end] in _engine().lexer.symbols:
         return None
     return start, end
 
