@@ -143,6 +143,24 @@ def memory(expr: Expr, entities: list[dict[str, Any]] = ENTITIES) -> set[int] | 
 # --- the engines ------------------------------------------------------------------------
 
 
+def temporary(engine: str, ddl: str) -> str:
+    """create_table's DDL for a table private to the connection on the servers: parallel
+    runs of the suite cannot drop or fill each other's tables. (SQLite and DuckDB run in
+    memory, private already; DuckDB's cursors would not see a temporary table.)"""
+    if engine not in ("postgres", "mariadb", "mysql"):
+        return ddl
+    return ddl.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1)
+
+
+def drop_temporary(engine: str, table: str) -> str:
+    """Drop this connection's temporary table, never a shared one of the same name."""
+    if engine == "postgres":
+        return f'DROP TABLE IF EXISTS pg_temp."{table}"'
+    if engine == "mariadb":
+        return f"DROP TEMPORARY TABLE IF EXISTS `{table}`"
+    return f'DROP TABLE IF EXISTS "{table}"'
+
+
 class Engine:
     """One database connection holding the data in the default layout."""
 
@@ -169,11 +187,10 @@ class Engine:
             cur.close()
 
     def load(self, table: str = TABLE, entities: list[dict[str, Any]] = ENTITIES) -> None:
-        quoted = exp.table_(table, quoted=True).sql(dialect=self.dialect)
         cur = self.cursor()
         try:
-            cur.execute(f"DROP TABLE IF EXISTS {quoted}")
-            cur.execute(wsql.create_table(SCHEMA, self.dialect, table=table))
+            cur.execute(drop_temporary(self.name, table))
+            cur.execute(temporary(self.name, wsql.create_table(SCHEMA, self.dialect, table=table)))
             insert = wsql.insert_statement(SCHEMA, self.dialect, table=table)
             cur.executemany(insert, [wsql.row(SCHEMA, e, self.dialect) for e in entities])
         finally:

@@ -404,10 +404,11 @@ def _resolver(entity: Any, field: str) -> Any:
 
 
 def _load_join(conn: Any, dialect: str) -> None:
+    from sql_engines import drop_temporary, temporary
+
     for schema, table, rows in ((UNIT, "sql_units", UNITS), (SPACE, "sql_spaces", SPACES)):
-        quoted = sqlglot.exp.table_(table, quoted=True).sql(dialect)
-        conn.execute(f"DROP TABLE IF EXISTS {quoted}")
-        conn.execute(wsql.create_table(schema, dialect, table=table))
+        conn.execute(drop_temporary(dialect, table))
+        conn.execute(temporary(dialect, wsql.create_table(schema, dialect, table=table)))
         insert = wsql.insert_statement(schema, dialect, table=table)
         for entity in rows:
             conn.execute(insert, wsql.row(schema, entity, dialect))
@@ -475,8 +476,8 @@ def test_mapping_to_json_paths(request: Any, dialect: str, text: str, expected: 
         return _on_mariadb(clause, rows, expected)
     if dialect == "postgres":
         conn = request.getfixturevalue("pg")
-        conn.execute("DROP TABLE IF EXISTS sql_docs")
-        conn.execute("CREATE TABLE sql_docs (pk INT, doc JSONB)")
+        conn.execute("DROP TABLE IF EXISTS pg_temp.sql_docs")
+        conn.execute("CREATE TEMPORARY TABLE sql_docs (pk INT, doc JSONB)")
         mark = "%s"
     else:
         conn = duckdb.connect() if dialect == "duckdb" else wsql.prepare_sqlite(sqlite3.connect(":memory:"))
@@ -496,8 +497,7 @@ def _on_mariadb(clause: wsql.SqlClause, rows: list[Any], expected: set[int]) -> 
     except Exception as exc:
         unavailable("mariadb", str(exc))
     cur = engine.conn.cursor()
-    cur.execute("DROP TABLE IF EXISTS sql_docs")
-    cur.execute("CREATE TABLE sql_docs (pk INT, doc JSON)")
+    cur.execute("CREATE TEMPORARY TABLE sql_docs (pk INT, doc JSON)")  # a fresh connection
     cur.executemany("INSERT INTO sql_docs VALUES (%s, %s)", rows)
     cur.execute(f"SELECT pk FROM sql_docs WHERE {clause.sql}", clause.params)
     assert {r[0] for r in cur.fetchall()} == expected, clause.sql
@@ -513,8 +513,8 @@ def test_mapping_to_native_arrays(request: Any, dialect: str, text: str, expecte
     rows = [(1, ["x", "y"]), (2, ["x", None]), (3, None)]
     if dialect == "postgres":
         conn = request.getfixturevalue("pg")
-        conn.execute("DROP TABLE IF EXISTS sql_arrays")
-        conn.execute("CREATE TABLE sql_arrays (pk INT, tags TEXT[])")
+        conn.execute("DROP TABLE IF EXISTS pg_temp.sql_arrays")
+        conn.execute("CREATE TEMPORARY TABLE sql_arrays (pk INT, tags TEXT[])")
         mark = "%s"
     else:
         conn = duckdb.connect()

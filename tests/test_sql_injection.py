@@ -105,8 +105,8 @@ def test_hostile_identifiers_are_quoted_not_executed(engines: dict[str, Engine])
     clause = wherelang.to_sql(expr, dialect="postgres", mapping={"Slug": evil})
     assert clause.sql == '"x"" OR 1=1 --" = %s'
     pg = engines["postgres"].conn
-    pg.execute('DROP TABLE IF EXISTS "sql_evil"')
-    pg.execute(f'CREATE TABLE "sql_evil" ("{evil.replace(chr(34), chr(34) * 2)}" TEXT)')
+    pg.execute('DROP TABLE IF EXISTS pg_temp."sql_evil"')
+    pg.execute(f'CREATE TEMPORARY TABLE "sql_evil" ("{evil.replace(chr(34), chr(34) * 2)}" TEXT)')
     pg.execute('INSERT INTO "sql_evil" VALUES (%s), (%s)', ("a", "b"))
     rows = pg.execute(f'SELECT COUNT(*) FROM "sql_evil" WHERE {clause.sql}', clause.params).fetchall()
     assert rows == [(1,)]
