@@ -1168,7 +1168,7 @@ class _Compiler:
         if isinstance(target, JsonPath):
             col = self.column(target.column, target.table or table)
             if attr.type.is_container:
-                return self.engine.json_container(col, target.path)
+                return self.keys_to_params(self.engine.json_container(col, target.path))
             return self.json_scalar(col, target.path, kind)
         name = target if isinstance(target, str) else target.name
         tab = table if isinstance(target, str) else (target.table or table)
