@@ -152,7 +152,7 @@ def _maybe(rng: random.Random, values: list[Any], null: float = 0.3) -> Any:
 def _entities(count: int = 260, seed: int = 4) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     out: list[dict[str, Any]] = []
-    for i in range(count):
+    for _ in range(count):
         unit: dict[str, Any] = {
             "UnitID": _maybe(rng, UUID_TEXTS, 0.1),
             "Slug": _maybe(rng, STRINGS, 0.15),
@@ -253,9 +253,9 @@ def _rows(conn: Any) -> Iterator[list[Any]]:
         else:
             unit, space = entity, entity.get("Space")
         row: list[Any] = [idx]
-        for name, (column, sql_type) in COLUMNS.items():
+        for name, (_, sql_type) in COLUMNS.items():
             row.append(_column_value(conn, unit.get(name), sql_type, cache))
-        for name, (column, sql_type) in SPACE_COLUMNS.items():
+        for name, (_, sql_type) in SPACE_COLUMNS.items():
             value = space.get(name) if isinstance(space, dict) else None
             row.append(_column_value(conn, value, sql_type, cache))
         yield row
