@@ -269,9 +269,9 @@ def pg() -> Iterator[Any]:
         unavailable("PostgreSQL", str(exc))
     conn.execute("SET TimeZone = 'UTC'")
     columns = [*COLUMNS.values(), *SPACE_COLUMNS.values()]
-    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    # a temporary table: private to this connection, so parallel runs cannot collide
     conn.execute(
-        f"CREATE TABLE {TABLE} (idx integer PRIMARY KEY, "
+        f"CREATE TEMP TABLE {TABLE} (idx integer PRIMARY KEY, "
         + ", ".join(f"{column} {sql_type}" for column, sql_type in columns)
         + ")"
     )
@@ -285,7 +285,6 @@ def pg() -> Iterator[Any]:
     with conn.cursor() as cur:
         cur.executemany(f"INSERT INTO {TABLE} VALUES ({placeholders})", rows)
     yield conn
-    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     conn.close()
 
 
