@@ -120,7 +120,8 @@ def literals(extended: bool = False) -> st.SearchStrategy[Literal]:
             st.text(_STRICT_CHARS, min_size=1, max_size=4),
             st.integers(200, limits.max_string),
         )
-        text = st.text(_STRICT_CHARS, max_size=60) | long
+        short = st.text(_STRICT_CHARS, max_size=60)
+        text = st.one_of(short, short, short, short, long)
         ints = st.integers(0, 10**limits.max_digits - 1)
         values = text | ints | st.booleans()
     return values.map(lambda v: Literal(v))  # type: ignore[arg-type]
@@ -132,15 +133,22 @@ def _fractional(d: Decimal) -> Decimal:
     return d if isinstance(exponent, int) and exponent < 0 else d + Decimal("0.5")
 
 
-def _operands(extended: bool) -> st.SearchStrategy[Operand]:
-    path = paths(extended)
-    return st.one_of(path, path.map(lambda p: Len(p)), literals(extended))
+def _operands(extended: bool, left: bool) -> st.SearchStrategy[Operand]:
+    """Any operand on either side; as people write them, mostly a path on the left and
+    a literal on the right."""
+    path, literal = paths(extended), literals(extended)
+    length = path.map(lambda p: Len(p))
+    # Weighted 3:1:1 (one_of weighs its distinct branches evenly).
+    options: list[st.SearchStrategy[Operand]] = (
+        [path, path, path, length, literal] if left else [literal, literal, literal, path, length]
+    )
+    return st.integers(0, 4).flatmap(lambda i: options[i])
 
 
 def _predicates(extended: bool) -> st.SearchStrategy[Expr]:
     ops = [op for op in Op if extended or op.strict]
-    operand = _operands(extended)
-    compare = st.builds(Compare, operand, st.sampled_from(ops), operand)
+    operand = _operands(extended, left=True)
+    compare = st.builds(Compare, operand, st.sampled_from(ops), _operands(extended, left=False))
     in_list = st.builds(
         In, operand, st.lists(literals(extended), min_size=1, max_size=5).map(tuple), st.booleans()
     )
@@ -166,8 +174,8 @@ def expressions(extended: bool = False) -> st.SearchStrategy[Expr]:
     predicate = _predicates(extended)
     limit = _limits(extended).max_length
     if not extended:
-        tree = st.lists(predicate, min_size=1, max_size=6).map(
-            lambda items: items[0] if len(items) == 1 else And(tuple(items))
+        tree = predicate | st.lists(predicate, min_size=2, max_size=6).map(
+            lambda items: And(tuple(items))
         )
     else:
 
