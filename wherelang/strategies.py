@@ -547,7 +547,12 @@ def _typed_predicates(target: _Target, targets: list[_Target], extended: bool) -
                 options.append(st.builds(Compare, target.path, st.just(op), other))
         elif op.family is Family.HAS:
             if type.kind is Kind.MAP:
-                element = _map_keys(type, extended, None).map(lambda k: Literal(k))
+                # The key is a string literal here: strict strings hold no ' " or \.
+                element = (
+                    _map_keys(type, extended, None)
+                    .filter(lambda k: extended or not set(k) & set("'\"\\"))
+                    .map(lambda k: Literal(k))
+                )
             else:
                 assert type.items is not None
                 element = _typed_literals(type.items, extended)
