@@ -41,6 +41,7 @@ from wherelang.nodes import (
     Or,
     Path,
     Truth,
+    walk,
 )
 from wherelang.schema import Attribute, Kind, Relation, Schema, Type
 from wherelang.strategies import expressions_for
@@ -421,40 +422,19 @@ def memory_matches(expr: Expr, **options: Any) -> set[int]:
 # --- what the comparison leaves out, and why -------------------------------------------------
 
 def _strings(expr: Expr) -> Iterator[str]:
-    stack: list[Any] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (And, Or)):
-            stack.extend(node.items)
-        elif isinstance(node, (Not, Truth)):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            stack += [node.left, node.right]
-        elif isinstance(node, In):
-            stack += [node.operand, *node.values]
-        elif isinstance(node, IsNull):
-            stack.append(node.operand)
-        elif isinstance(node, Literal) and isinstance(node.value, str):
+    for node in walk(expr):
+        if isinstance(node, Literal) and isinstance(node.value, str):
             yield node.value
         elif isinstance(node, (Attr, Path)):
             yield from node.segments
-        elif isinstance(node, Len):
-            stack.append(node.path)
 
 
 def _assume_portable_regex(expr: Expr) -> None:
-    stack: list[Any] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (And, Or)):
-            stack.extend(node.items)
-        elif isinstance(node, (Not, Truth)):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            if node.op.family.name == "REGEX":
-                assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
-                # PostgreSQL takes embedded options like (?i) only at the start
-                assume("(?" not in node.right.value[1:])
+    for node in walk(expr):
+        if isinstance(node, Compare) and node.op.family.name == "REGEX":
+            assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
+            # PostgreSQL takes embedded options like (?i) only at the start
+            assume("(?" not in node.right.value[1:])
 
 
 def assert_agrees(conn: Any, expr: Expr) -> None:

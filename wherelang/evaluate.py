@@ -53,6 +53,7 @@ from .nodes import (
     Or,
     Path,
     Truth,
+    walk,
 )
 from .schema import Kind, Schema, Type
 
@@ -1237,24 +1238,7 @@ class Predicate:
 
 
 def _has_paths(expr: Expr) -> bool:
-    stack: list[Node] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Path):
-            return True
-        if isinstance(node, (And, Or)):
-            stack.extend(node.items)
-        elif isinstance(node, Not):
-            stack.append(node.expr)
-        elif isinstance(node, Truth):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            stack += [node.left, node.right]
-        elif isinstance(node, (In, IsNull)):
-            stack.append(node.operand)
-        elif isinstance(node, Len):
-            stack.append(node.path)
-    return False
+    return any(isinstance(node, Path) for node in walk(expr))
 
 
 @lru_cache(maxsize=512)

@@ -11,7 +11,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple, Union
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 from uuid import UUID
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ __all__ = [
     "Predicate",
     "Expr",
     "Value",
+    "children",
+    "walk",
 ]
 
 
@@ -288,6 +291,39 @@ class Or(Node):
 
 Predicate = Union[Compare, In, IsNull, Truth]
 Expr = Union[Compare, In, IsNull, Truth, Not, And, Or]
+
+
+# The direct children of each kind of node, in source order; leaves have none.
+_CHILDREN: dict[type, Callable[[Any], tuple[Node, ...]]] = {
+    And: lambda n: n.items,
+    Or: lambda n: n.items,
+    Not: lambda n: (n.expr,),
+    Truth: lambda n: (n.expr,),
+    Compare: lambda n: (n.left, n.right),
+    In: lambda n: (n.operand, *n.values),
+    IsNull: lambda n: (n.operand,),
+    Len: lambda n: (n.path,),
+}
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct children of ``node``, in source order."""
+    get = _CHILDREN.get(type(node))
+    return get(node) if get is not None else ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a tree in source order, parents first, without recursion.
+
+    >>> from wherelang import parse
+    >>> [type(n).__name__ for n in walk(parse("LEN(Tags) > 0 AND Slug IN ('a')"))]
+    ['And', 'Compare', 'Len', 'Path', 'Literal', 'In', 'Path', 'Literal']
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
 
 
 def _fast_init(cls: type) -> None:

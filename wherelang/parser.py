@@ -23,7 +23,7 @@ from lark.parsers.lalr_analysis import LALR_Analyzer, Shift
 from lark.parsers.lalr_parser import _Parser as _LarkParser
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
-from .errors import WhereError, WhereSyntaxError
+from .errors import WhereSyntaxError
 from .nodes import (
     And,
     Compare,
@@ -32,10 +32,8 @@ from .nodes import (
     IsNull,
     Len,
     Literal,
-    Node,
     Not,
     Op,
-    Operand,
     Or,
     Path,
     Span,

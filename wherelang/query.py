@@ -31,7 +31,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
 from .errors import WhereError, WhereSqlError, WhereValidationError
-from .nodes import And, Attr, Compare, Expr, In, IsNull, Len, Literal, Node, Not, Op, Or, Truth
+from .nodes import Attr, Compare, Expr, Literal, Node, Op, Path, walk
 from .parser import Limits, parse
 from .schema import Attribute, Kind, Relation, Schema, Type
 from .text import decode_query, encode_query
@@ -605,20 +605,8 @@ def used_attributes(expr: Expr, schema: Schema) -> set[str]:
     """The attributes of ``schema``'s entity that a typed expression reads: a path
     through a relation reads the relation's ID attribute (``Space.Labels.x``: ``SpaceID``)."""
     found: set[str] = set()
-    stack: list[Node] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (And, Or)):
-            stack.extend(node.items)
-        elif isinstance(node, (Not, Truth)):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, (In, IsNull)):
-            stack.append(node.operand)
-        elif isinstance(node, Len):
-            stack.append(node.path)
-        elif isinstance(node, Attr):
+    for node in walk(expr):
+        if isinstance(node, Attr):
             if node.hops:
                 relation = schema.relation(node.hops[0])
                 if relation is not None and relation.via in schema.attributes:
@@ -793,20 +781,8 @@ class SqlQuery:
 def _hops(expr: Expr) -> list[str]:
     """The first relation hop of every path in a typed expression, in order."""
     found: list[str] = []
-    stack: list[Node] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (And, Or)):
-            stack.extend(reversed(node.items))
-        elif isinstance(node, (Not, Truth)):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            stack.extend((node.right, node.left))
-        elif isinstance(node, (In, IsNull)):
-            stack.append(node.operand)
-        elif isinstance(node, Len):
-            stack.append(node.path)
-        elif isinstance(node, Attr) and node.hops and node.hops[0] not in found:
+    for node in walk(expr):
+        if isinstance(node, Attr) and node.hops and node.hops[0] not in found:
             found.append(node.hops[0])
     return found
 
@@ -994,22 +970,7 @@ def _is_typed(expr: Any) -> bool:
     """Whether a tree is already typed (every path resolved): taken as it is."""
     if not isinstance(expr, Node):
         return False
-    stack: list[Node] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (And, Or)):
-            stack.extend(node.items)
-        elif isinstance(node, (Not, Truth)):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, (In, IsNull)):
-            stack.append(node.operand)
-        elif isinstance(node, Len):
-            stack.append(node.path)
-        elif not isinstance(node, (Attr, Literal)):
-            return False
-    return True
+    return not any(isinstance(node, Path) for node in walk(expr))
 
 
 def _typed_where(expr: Any, schema: Schema, extended: bool) -> Expr:

@@ -61,6 +61,7 @@ from .nodes import (
     Path,
     Truth,
     Value,
+    walk,
 )
 from .schema import Kind, Schema, Type
 
@@ -1319,22 +1320,10 @@ def _untyped(node: Node) -> WhereError:
 
 
 def _check_typed(expr: Expr) -> None:
-    stack: list[Node] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (And, Or)):
-            stack.extend(node.items)
-        elif isinstance(node, (Not, Truth)):
-            stack.append(node.expr)
-        elif isinstance(node, Compare):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, (In, IsNull)):
-            stack.append(node.operand)
-        elif isinstance(node, Len):
-            stack.append(node.path)
-        elif isinstance(node, Path):
+    for node in walk(expr):
+        if isinstance(node, Path):
             raise _untyped(node)
-        elif not isinstance(node, (Attr, Literal)):
+        if not isinstance(node, Node):
             raise WhereSqlError("sql-untyped", f"not a where expression: {type(node).__name__}")
 
 
