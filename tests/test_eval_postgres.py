@@ -633,7 +633,7 @@ def test_entity_uuids_parse_as_postgres_does(pg: Any) -> None:
 
 # RE2 folds case by Unicode's orbits; PostgreSQL's ~* lets a pattern character c match
 # lower(c) and upper(c) only. The evaluator writes PostgreSQL's sets out
-# (wherelang.sql.pg_iregex), so these agree too.
+# (wherelang.regex.pg_iregex), so these agree too.
 @pytest.mark.parametrize(
     "value, pattern", [("\u212a", "k"), ("ſ", "s"), ("ς", "Σ"), ("ǅ", "ǅ"), ("i", "İ"), ("I", "ı")]
 )

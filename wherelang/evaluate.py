@@ -55,6 +55,7 @@ from .nodes import (
     Truth,
     walk,
 )
+from .regex import pg_iregex
 from .schema import Kind, Schema, Type
 
 __all__ = ["compile", "filter", "Predicate", "Resolver", "pg_lower", "parse_entity_time"]
@@ -564,6 +565,33 @@ def _like(pattern: str, fold: bool) -> Callable[[str], bool]:
     return lambda s: match(pg_lower(s))
 
 
+@lru_cache(maxsize=1024)
+def _search(pattern: str, case_sensitive: bool) -> Callable[[str], bool]:
+    return _regex_matcher(pattern, case_sensitive=case_sensitive)
+
+
+def like(value: str, pattern: str, *, fold: bool = False) -> bool:
+    r"""PostgreSQL's ``value LIKE pattern`` (``fold``: ILIKE) on non-NULL text.
+
+    SQLite's registered functions (:func:`wherelang.sql.prepare_sqlite`) call it, so
+    that they mean exactly what in-memory evaluation means.
+
+    >>> like("Straße", "STRA%", fold=True), like("a_b", r"a\_b"), like("axb", r"a\_b")
+    (True, True, False)
+    """
+    return _like(pattern, fold)(value)
+
+
+def regex_search(value: str, pattern: str, *, case_sensitive: bool = True) -> bool:
+    r"""An unanchored RE2 search for ``pattern`` in ``value``, '.' matching a newline as
+    in PostgreSQL.
+
+    >>> regex_search("app-12", "^app-[0-9]+$"), regex_search("A\nb", "a.B", case_sensitive=False)
+    (True, True)
+    """
+    return _search(pattern, case_sensitive)(value)
+
+
 # --- the operator table -------------------------------------------------------------------
 #
 # Each entry turns the names of two evaluated, non-NULL operands (and the constant right
@@ -621,9 +649,7 @@ _PYTHON_REGEX_MAX = 256
 
 def _regex_code(gen: _Generator, subject: str, pattern: str, case_sensitive: bool) -> str:
     # PostgreSQL ignores case by matching each pattern character's lower and upper case
-    # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.sql writes those sets out.
-    from .sql import pg_iregex
-
+    # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.regex writes those sets out.
     folded = pg_iregex(pattern, not case_sensitive)
     if folded is not None:
         return f"{gen.const(_regex_matcher(folded))}({subject})"
