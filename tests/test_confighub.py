@@ -12,7 +12,13 @@ import pytest
 from wherelang import WhereValidationError, confighub, parse
 from wherelang.schema import Kind, Type
 
-SHARED = Path("/work/shared/confighub/entities.json")
+# The project's shared/ folder sits beside the clone (CI) or at /work/shared (development).
+_FACTS = "confighub/entities.json"
+SHARED = next(
+    (p for p in (Path(__file__).resolve().parents[2] / "shared" / _FACTS,
+                 Path("/work/shared") / _FACTS) if p.exists()),
+    Path("/work/shared") / _FACTS,
+)  # fmt: skip
 
 
 def shipped() -> dict[str, Any]:
