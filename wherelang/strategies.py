@@ -171,7 +171,14 @@ def expressions(extended: bool = False) -> st.SearchStrategy[Expr]:
     Strict trees are a predicate or an AND of predicates; extended trees nest OR, AND
     and NOT (ANDs never directly inside ANDs, ORs never inside ORs).
     """
-    predicate = _predicates(extended)
+    return _trees(_predicates(extended), extended, max_leaves=12)
+
+
+def _trees(
+    predicate: st.SearchStrategy[Expr], extended: bool, *, max_leaves: int
+) -> st.SearchStrategy[Expr]:
+    """Trees of ``predicate``: an AND of them (strict), or nested NOT/AND/OR (extended),
+    no longer than the level's length limit."""
     limit = _limits(extended).max_length
     if not extended:
         tree = predicate | st.lists(predicate, min_size=2, max_size=6).map(
@@ -187,7 +194,7 @@ def expressions(extended: bool = False) -> st.SearchStrategy[Expr]:
                 many.map(lambda items: _flat(Or, items)),
             )
 
-        tree = st.recursive(predicate, extend, max_leaves=12)
+        tree = st.recursive(predicate, extend, max_leaves=max_leaves)
     return tree.filter(lambda e: len(e.to_where()) <= limit)
 
 
@@ -395,23 +402,7 @@ def expressions_for(
     predicate = st.one_of(
         comparison(), st.builds(Truth, comparison(), st.booleans(), st.booleans())
     )
-    limit = _limits(extended).max_length
-    if not extended:
-        tree = predicate | st.lists(predicate, min_size=2, max_size=6).map(
-            lambda items: And(tuple(items))
-        )
-    else:
-
-        def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
-            many = st.lists(children, min_size=2, max_size=4)
-            return st.one_of(
-                children.map(lambda e: Not(e)),
-                many.map(lambda items: _flat(And, items)),
-                many.map(lambda items: _flat(Or, items)),
-            )
-
-        tree = st.recursive(predicate, extend, max_leaves=10)
-    return tree.filter(lambda e: len(e.to_where()) <= limit)
+    return _trees(predicate, extended, max_leaves=10)
 
 
 class _Target:
