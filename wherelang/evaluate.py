@@ -848,6 +848,14 @@ def _constant(value: object, domain: Kind) -> object:
     return value
 
 
+# What the fast time path hands to datetime.fromisoformat: 'YYYY-MM-DD[T ]HH:MM:SS'
+# (separators at 4, 7, 10, 13, 16), then 'Z' or an offset PostgreSQL accepts.
+_FAST_TIME_SHAPES = (
+    frozenset({"--T::", "-- ::"}),
+    "Z",
+    frozenset(f"{sign}{hour:02d}:{tens}" for sign in "+-" for hour in range(16) for tens in range(6)),
+)
+
 # Inline fast paths: the common Python type of a kind needs no function call.
 _FAST_TYPES = {
     Kind.STRING: "str",
@@ -918,12 +926,14 @@ class _Generator:
         if kind is Kind.TIME:
             parse = f"({self.const(_iso_time)}({v}) or {fn}({v}, {lab}))"
             if self.fast_times:
-                # '2025-02-18T23:16:34Z' straight to datetime.fromisoformat; a ValueError
-                # it raises sends the entity to the exact predicate (see function()).
-                zulu, colon, sep = self.const("Z"), self.const(":"), self.const("T ")
+                # '2025-02-18T23:16:34Z' and '...+01:00' straight to datetime.fromisoformat;
+                # a ValueError it raises sends the entity to the exact predicate (see
+                # function()). The shape test keeps out what Python reads but PostgreSQL
+                # does not: week dates ('2025-W02-1'), offsets beyond 15:59 ('+15:60').
+                n, seps, zulu, offsets = self.temp(), *map(self.const, _FAST_TIME_SHAPES)
                 shape = (
-                    f"len({v}) == 20 and {v}[19] == {zulu} and {v}[13] == {colon} == {v}[16] "
-                    f"and {v}[10] in {sep}"
+                    f"{v}[4:17:3] in {seps} and (({n} := len({v})) == 20 and {v}[19] == {zulu} "
+                    f"or {n} == 25 and {v}[19:24] in {offsets})"
                 )
                 parse = f"(_fromiso({v}) if {shape} else {parse})"
             return f"({parse} if type({v} := {raw}) is str else {rest})"
