@@ -108,7 +108,6 @@ LAMBDAS: dict[str, Callable[[dict[str, Any]], bool]] = {
 }
 
 
-
 # The floor: the same work as a generator of statements, the cheapest form Python has
 # (no call per row). It trusts the data (no NULLs in the wrong place, no wrong types).
 def _seed_loop(rows: list[dict[str, Any]], iso: Any = _iso, t0: datetime = _T0) -> Any:
