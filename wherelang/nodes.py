@@ -24,6 +24,7 @@ __all__ = [
     "Op",
     "Node",
     "Path",
+    "JsonStep",
     "Attr",
     "Len",
     "Literal",
@@ -165,12 +166,37 @@ class Path(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class JsonStep:
+    """One step of a path into a JSON attribute (REFERENCE.md §9).
+
+    ``kind`` is one of:
+
+    - ``"key"``: the member ``key`` of an object (``~1`` in the text is a ``.`` here);
+    - ``"index"``: element ``index`` of an array;
+    - ``"any"``: every element (``*``);
+    - ``"match"``: every element that is an object whose member ``key`` equals the
+      string ``value`` (``?key=value``);
+    - ``"split"``: the ``.|`` split; the steps after it are keys and indexes only.
+    """
+
+    kind: str
+    key: str | None = None
+    index: int | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Attr(Node):
     """A path resolved against a schema.
 
     ``hops`` are the relation fields walked first (``("Space",)`` for
     ``Space.Labels.env``), ``name`` the attribute of the entity reached, ``key`` the map
     key when the path goes into a map, and ``type`` the type of the value it yields.
+
+    ``each`` is true when the hop is a list reference written ``Prefix.*.Attr``
+    (``FromLink.*.Slug``): the condition holds when some related entity satisfies it.
+    ``json`` holds the steps of a path into a JSON attribute (``Data.spec.replicas``);
+    for ``Permissions.<Action>.UserIDs`` the action is ``key``.
     """
 
     segments: tuple[str, ...]
@@ -179,6 +205,8 @@ class Attr(Node):
     key: str | None
     type: Type
     span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    each: bool = False
+    json: tuple[JsonStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,5 +378,5 @@ def _fast_init(cls: type) -> None:
     cls.__init__ = init  # type: ignore[misc]
 
 
-for _cls in (Path, Attr, Len, Literal, Compare, In, IsNull, Truth, Not, And, Or):
+for _cls in (Path, JsonStep, Attr, Len, Literal, Compare, In, IsNull, Truth, Not, And, Or):
     _fast_init(_cls)
