@@ -87,7 +87,7 @@ STRICT_LIMITS = Limits(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # In the raw token a quote inside the string is written ''.
-_STRICT_FORBIDDEN = re.compile(r"''|[\"\\\x00-\x1f\x7f]")
+_STRICT_FORBIDDEN = re.compile(r"['\"\\\x00-\x1f\x7f]")
 
 
 def grammar_text() -> str:
@@ -202,12 +202,14 @@ class _Lexer:
                         strict_rules.keyword(text, value, start)
                     if prev in _JOINERS and kind in _JOINED:
                         strict_rules.joined(text, out[-1].end_pos, start, value)
-                    elif kind == "AND":
+                    elif kind == "AND" and prev:
                         strict_rules.and_blanks(text, start, stop, m.start() < start)
                     elif kind == "LEN":
                         strict_rules.length(text, start)
             elif kind == "STRING":
-                if stop - start > max_string or (strict and _STRICT_FORBIDDEN.search(value)):
+                if stop - start > max_string or (
+                    strict and _STRICT_FORBIDDEN.search(value, 1, len(value) - 1)
+                ):
                     _check_string(text, value, start, limits, strict)
             elif kind == "INT" or kind == "DECIMAL":
                 if stop - start > max_digits or (strict and value[0] == "-"):
@@ -260,7 +262,7 @@ def _check_string(text: str, value: str, start: int, limits: Limits, strict: boo
     if len(inner) > limits.max_string:
         raise _limit(text, f"string longer than {limits.max_string} characters", span,
                      "use a shorter string")  # fmt: skip
-    if strict and _STRICT_FORBIDDEN.search(value):
+    if strict and _STRICT_FORBIDDEN.search(value, 1, len(value) - 1):
         strict_rules.string(text, value, start)
 
 
@@ -767,10 +769,6 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
             word = trailing.group(1).upper()
             return error(f"trailing-{word.lower()}", f"{word} at the end needs a condition after it",
                          len(word), f"remove the trailing {word} or add a condition")  # fmt: skip
-        if not text.strip():
-            pos = 0
-            return error("empty", "the expression is empty", len(text),
-                         "write a condition such as Slug = 'x'")  # fmt: skip
         return error("unexpected-end", "unexpected end of the input")
     if token_type in ("AND", "OR") and re.search(r"\b(AND|OR)$", before, re.I):
         return error("missing-condition", f"{token_type} follows {before[-3:].strip().upper()} with no condition between",
@@ -938,6 +936,8 @@ def _strict_check(text: str, check: Callable[[], None]) -> WhereSyntaxError | No
 def _extended_hint(exc: WhereSyntaxError, text: str) -> WhereSyntaxError:
     """``exc``, its hint saying so when the extended level accepts ``text``."""
     wider, _ = _attempt(text, "extended", _EXTENDED_LIMITS)
+    if isinstance(wider, WhereSyntaxError) and exc.code == "strict-keyword":
+        return wider  # wrong at both levels: the real mistake is not the letter case
     if not isinstance(wider, WhereSyntaxError) or not text.strip(" \t\r\n\f"):
         note = "extended=True accepts it"
         exc.hint = f"{exc.hint}; {note}" if exc.hint else note

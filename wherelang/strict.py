@@ -76,7 +76,11 @@ def _error(code: str, message: str, text: str, position: int, length: int = 1,
 def _rest(text: str, position: int) -> str:
     """The text from ``position`` on, as ConfigHub's messages quote it (shortened)."""
     rest = text[position:]
-    return rest if len(rest) <= 40 else rest[:37] + "..."
+    rest = rest if len(rest) <= 40 else rest[:37] + "..."
+    return rest.translate(_ESCAPES)
+
+
+_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord("\f"): "\\f"}
 
 
 # --- lexical rules, called by the lexer --------------------------------------------
@@ -130,7 +134,7 @@ def string(text: str, value: str, start: int) -> None:
         raise _error(
             "control-character",
             f"string literal contains control character U+{ord(bad.group()):04X}",
-            text, start + 1 + bad.start(), 1,
+            text, start, len(value),
             "strings hold no tab, newline or other control character",
         )  # fmt: skip
     raise _error(
