@@ -82,9 +82,15 @@ def build(table: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
                 attributes[attr_name] = {**spec, "filterable": False}
         own_id = before.get("id") or (f"{name}ID" if f"{name}ID" in attrs else None)
         relations: dict[str, Any] = {}
+        # Two references may give one prefix (Mutation's RevisionID and RevisionNum): the
+        # expandable one is the prefix; the other stays a plain attribute.
+        fields: dict[str, str] = {}
+        for via in sorted(attrs, key=lambda v: not attrs[v].get("expandable")):
+            if "references" in attrs[via]:
+                fields.setdefault(prefix_of(via), via)
         for via in sorted(attrs):
             spec = attrs[via]
-            if "references" not in spec:
+            if "references" not in spec or fields[prefix_of(via)] != via:
                 continue
             relations[via] = {
                 "entity": spec["references"],

@@ -882,7 +882,7 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
     if not extended and limits is STRICT_LIMITS:
         too_long = strict_rules.too_long(text)
         if too_long is not None:
-            raise too_long
+            raise _extended_hint(too_long, text)
     if len(text) > limits.max_length:
         raise WhereSyntaxError(
             "limit-exceeded",

@@ -787,6 +787,21 @@ def _literal_kind(value: object) -> str:
     return "string"
 
 
+# The hint of a ConfigHub rejection that has no more particular one.
+_HUB_HINTS = {
+    "unknown-attribute": "see confighub.schema(...).filterable for the names the server knows",
+    "list-reference": "write Prefix.*.Attr for a list of references, Prefix.Attr for one",
+    "bad-key": "see REFERENCE.md §4 for the key form of each map",
+    "bad-json-path": "a JSON path holds keys, indexes, *, ?key=value and one .| split",
+    "bad-literal": "write a literal of the attribute's type",
+    "type-mismatch": "write a literal or attribute of the left side's type",
+    "bad-operand": "compare with a literal or a plain attribute of the same type",
+    "operator-not-allowed": "see REFERENCE.md §5 for the operators of each type",
+    "bad-path": "only maps and JSON attributes take a key or path after a dot",
+    "bad-name": "attribute names are letters only, 1 to 41 of them",
+}
+
+
 class _HubTarget(NamedTuple):
     attr: Attr
     data_type: str
@@ -798,7 +813,7 @@ class _HubChecker(_Checker):
     __slots__ = ()
 
     def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> WhereValidationError:
-        return self.error(code, message, span, hint)
+        return self.error(code, message, span, hint or _HUB_HINTS.get(code))
 
     def target(self, path: Path | Attr, *, left: bool, under_len: bool = False) -> _HubTarget:
         """Resolve a path by ConfigHub's rules (§2, §4, §9)."""
@@ -853,7 +868,7 @@ class _HubChecker(_Checker):
         full = qualified or name
         attr = entity.attributes.get(full)
         if attr is None or not attr.filterable:
-            raise self.fail("unknown-attribute" if attr is None else "not-filterable",
+            raise self.fail("unknown-attribute",
                             f"unrecognized attribute name `{full}`",
                             self.segment_span(path, at, False) if isinstance(path, Path) else span,
                             self.suggestion(full, entity))  # fmt: skip
@@ -1076,10 +1091,11 @@ class _Either(_Checker):
     __slots__ = ()
 
     def predicate(self, node: Compare | In | IsNull) -> Compare | In | IsNull:
+        # ConfigHub's reading first, so that what strict accepts means the same here.
         try:
-            return super().predicate(node)
-        except WhereValidationError as exc:
+            return _HubChecker(self.schema, self.text).predicate(node)
+        except WhereValidationError as hub:
             try:
-                return _HubChecker(self.schema, self.text).predicate(node)
-            except WhereValidationError as hub:
+                return super().predicate(node)
+            except WhereValidationError as exc:
                 raise (hub if exc.code in ("unknown-attribute", "bad-path") else exc) from None
