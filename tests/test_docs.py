@@ -69,7 +69,7 @@ def test_readme_links_every_reference_page() -> None:
     assert not missing, f"README does not link {sorted(missing)}"
 
 
-# A path of the repository written in backticks: `wherelang/sql.py`, `benchmarks/bench_*.py`.
+# A path of the repository written in backticks: `wherelang/text.py`, `benchmarks/bench_*.py`.
 _PATH = re.compile(r"`((?:wherelang|tests|benchmarks|grammar|scripts|docs|\.ci)/[\w.*/-]*\w)`")
 # A relative Markdown link: [text](docs/sql.md), [x](CONTRIBUTING.md)
 _LINK = re.compile(r"\]\((?!https?:|#|mailto:)([^)#\s]+)")

@@ -29,8 +29,8 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from functools import lru_cache
-from typing import Any, TypeVar
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import re2
@@ -1102,31 +1102,29 @@ class _Generator:
         fast = self.top(expr)
         self.fast_times = False
         view = f"e = _view(o, {self.const(self_key)}) if {test('o')} else o"
-        # _scan filters a whole iterable in one loop: no function call per entity.
-        if fast != body:  # a second version for common time strings, backed by the first
-            lines += [
-                "def _predicate(o):",
-                f"    {view}",
-                "    try:",
-                f"        return {fast}",
-                "    except ValueError:",
-                "        return _exact(o)",
-            ]
-            test_one = [
-                "try:",
-                f"    ok = {fast}",
-                "except ValueError:",
-                "    ok = _exact(o)",
-            ]
-        else:
-            lines.append("_predicate = _exact")
-            test_one = [f"ok = {body}"]
-        if self.norm.strict:  # a value of the wrong type raises, naming entity and index
-            test_one = ["try:", *("    " + line for line in test_one),
-                        "except _Wrong as wrong:", "    raise _fail(wrong, o, i) from None"]  # fmt: skip
+        # ``result(f)`` is the test of one entity as statements, f writing out the answer.
+        def result(out: Callable[[str], str]) -> list[str]:
+            if fast == body:
+                return [out(body)]
+            # a second version for common time strings, backed by the exact one
+            return ["try:", f"    {out(fast)}", "except ValueError:", f"    {out('_exact(o)')}"]
+
+        one = [view, *result(lambda code: f"return {code}")]
+        test_one = result(lambda code: f"ok = {code}")
+        if self.norm.strict:  # a value of the wrong type raises, naming the entity
+            # A try costs nothing in Python 3.11 until something is raised.
+            def strict(lines: list[str], index: str) -> list[str]:
+                return ["try:", *("    " + line for line in lines),
+                        "except _Wrong as wrong:", f"    raise _fail(wrong, o, {index}) from None"]  # fmt: skip
+
+            one = strict(one, "None")
+            test_one = strict(test_one, "i")
             scan = ["def _scan(rows):", "    i = -1", "    for o in rows:", "        i += 1"]
         else:
             scan = ["def _scan(rows):", "    for o in rows:"]
+        # The callable users get is this function itself: no wrapper call per entity.
+        lines += ["def _predicate(o):", *("    " + line for line in one)]
+        # _scan filters a whole iterable in one loop: no function call per entity.
         scan += [f"        {view}", *("        " + line for line in test_one)]
         scan += ["        if ok:", "            yield o"]
         lines += scan
@@ -1142,7 +1140,7 @@ class _Generator:
             "_uuids": _uuid_cache,
             "_view": _view,
             "_Wrong": _Wrong,
-            "_fail": None,  # set by Predicate: its error for a wrong value
+            "_fail": None,  # set by _PredicateType: the error for a wrong value
             "_fromiso": datetime.fromisoformat,
             "ValueError": ValueError,
             "len": len,
@@ -1204,72 +1202,98 @@ def _self_key(schema: Schema | None) -> str | None:
 # --- the public API -------------------------------------------------------------------
 
 
-class Predicate:
-    """A compiled where expression: call it with an entity to get True or False.
+class _PredicateType(type):
+    """``Predicate(...)`` returns the generated function itself, carrying the
+    predicate's attributes: a call costs one Python call, with no wrapper method in
+    between. ``isinstance(f, Predicate)`` is True for such functions."""
 
-    Only a TRUE result matches; unknown (NULL) does not. ``source`` is the generated
-    Python code, for the curious; it holds no user text.
-    """
-
-    __slots__ = ("expr", "schema", "strict", "text", "source", "_fn", "_scan")
-
-    def __init__(
-        self,
+    def __call__(
+        cls,
         expr: Expr,
         schema: Schema | None = None,
         *,
         strict: bool = False,
         resolver: Resolver | None = None,
         text: str | None = None,
-    ) -> None:
+    ) -> Any:
         if _has_paths(expr):
             raise TypeError("compile needs a typed tree: parse with a schema first")
-        self.expr = expr
-        self.schema = schema
-        self.strict = strict
-        self.text = text
         gen = _Generator(schema, strict, resolver)
-        self.source, namespace = gen.function(expr)
-        namespace["_fail"] = self._error
-        code = builtins.compile(self.source, "<wherelang predicate>", "exec")
+        source, namespace = gen.function(expr)
+        namespace["_fail"] = partial(_wrong_type, schema, text)
+        code = builtins.compile(source, "<wherelang predicate>", "exec")
         exec(code, namespace)  # the source holds only generated names; see _Generator
-        self._fn: Callable[[Any], bool] = namespace["_predicate"]  # type: ignore[assignment]
-        self._scan: Callable[[Iterable[Any]], Iterator[Any]] = namespace["_scan"]  # type: ignore[assignment]
+        fn: Any = namespace["_predicate"]
+        fn.expr, fn.schema, fn.strict, fn.text, fn.source = expr, schema, strict, text, source
+        fn.filter = namespace["_scan"]
+        fn.__wherelang_predicate__ = True
+        # what repr() shows: <function Predicate('Slug = ...') at 0x...>
+        fn.__name__ = fn.__qualname__ = f"Predicate({expr.to_where()!r})"
+        return fn
 
-    def __call__(self, entity: Any) -> bool:
-        try:
-            return self._fn(entity)
-        except _Wrong as wrong:
-            raise self._error(wrong, entity, None) from None
+    def __instancecheck__(cls, obj: object) -> bool:
+        return getattr(obj, "__wherelang_predicate__", False) is True
 
-    def filter(self, entities: Iterable[T]) -> Iterator[T]:
-        """The entities that match, lazily, in their order."""
-        return self._scan(entities)
 
-    def _error(self, wrong: _Wrong, entity: Any, index: int | None) -> WhereEvaluationError:
-        entity_text = "the entity" if index is None else f"entity #{index}"
-        id_name = self.schema.id if self.schema is not None else None
-        if id_name:
-            ident = _view(entity, _self_key(self.schema)).get(id_name)
-            if ident is not None:
-                entity_text += f" ({id_name} {str(ident)!r})"
-        label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
-        span = wrong.label.span
-        shown = repr(wrong.value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return WhereEvaluationError(
-            "wrong-type",
-            f"{entity_text}: {label} holds {shown} ({type(wrong.value).__name__}), "
-            f"not {wrong.kind}",
-            text=self.text,
-            position=span.offset if self.text is not None else None,
-            length=span.length,
-            hint="fix the data, or evaluate without strict=True to treat it as NULL",
-        )
+class Predicate(metaclass=_PredicateType):
+    """A compiled where expression: call it with an entity to get True or False.
 
-    def __repr__(self) -> str:
-        return f"Predicate({self.expr.to_where()!r})"
+    Only a TRUE result matches; unknown (NULL) does not. ``source`` is the generated
+    Python code, for the curious; it holds no user text. The object is a plain Python
+    function (the generated one), so calling it costs what calling a lambda costs.
+
+    ``Predicate(expr, schema, strict=..., resolver=..., text=...)`` compiles a typed
+    tree; :func:`compile` does the same from text or an untyped tree, with a cache.
+    """
+
+    expr: Expr
+    schema: Schema | None
+    strict: bool
+    text: str | None
+    source: str
+
+    if TYPE_CHECKING:  # what the generated function offers (see _PredicateType)
+
+        def __init__(
+            self,
+            expr: Expr,
+            schema: Schema | None = None,
+            *,
+            strict: bool = False,
+            resolver: Resolver | None = None,
+            text: str | None = None,
+        ) -> None: ...
+
+        def __call__(self, entity: Any) -> bool: ...
+
+        def filter(self, entities: Iterable[T]) -> Iterator[T]:
+            """The entities that match, lazily, in their order."""
+
+
+def _wrong_type(
+    schema: Schema | None, text: str | None, wrong: _Wrong, entity: Any, index: int | None
+) -> WhereEvaluationError:
+    """The error of strict evaluation for an entity value of the wrong type."""
+    entity_text = "the entity" if index is None else f"entity #{index}"
+    id_name = schema.id if schema is not None else None
+    if id_name:
+        ident = _view(entity, _self_key(schema)).get(id_name)
+        if ident is not None:
+            entity_text += f" ({id_name} {str(ident)!r})"
+    label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
+    span = wrong.label.span
+    shown = repr(wrong.value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return WhereEvaluationError(
+        "wrong-type",
+        f"{entity_text}: {label} holds {shown} ({type(wrong.value).__name__}), "
+        f"not {wrong.kind}",
+        text=text,
+        position=span.offset if text is not None else None,
+        length=span.length,
+        hint="fix the data, or evaluate without strict=True to treat it as NULL",
+    )
 
 
 def _has_paths(expr: Expr) -> bool:
