@@ -55,6 +55,7 @@ from .nodes import (
     Truth,
     walk,
 )
+from . import jsonpath
 from .regex import pg_iregex
 from .schema import Kind, Schema, Type
 
@@ -809,6 +810,233 @@ def _element_test(
     return test
 
 
+# --- relation lists, JSON paths and Permissions (issue 12) -------------------------------
+#
+# Conditions on these forms do not fit the scalar templates above: each becomes one
+# function of the entity (``e``, a dict or a _View) returning True, False or None, built
+# once per condition. JSON path steps are compiled by wherelang.jsonpath into a selector
+# function; a list reference's condition is a predicate compiled for the related schema.
+
+_MIRROR = {Op.LT: Op.GT, Op.GT: Op.LT, Op.LE: Op.GE, Op.GE: Op.LE, Op.EQ: Op.EQ, Op.NE: Op.NE}
+
+
+def declared_type(schema: Schema | None, attr: Attr) -> Type | None:
+    """The type the schema declares for the attribute a path ends at (through its hops)."""
+    current = schema
+    for hop in attr.hops:
+        current = current.related(hop) if current is not None else None
+    if current is None:
+        return None
+    found = current.attributes.get(attr.name)
+    return found.type if found is not None else None
+
+
+def is_permissions_type(t: Type | None) -> bool:
+    """``map[string]map[string]map[uuid]bool``: action -> {"UserIDs": {user: true}}."""
+    if t is None or t.kind is not Kind.MAP or t.values is None:
+        return False
+    inner = t.values
+    return inner.kind is Kind.MAP and inner.values is not None and inner.values.kind is Kind.MAP
+
+
+def is_permissions(schema: Schema | None, attr: Attr) -> bool:
+    """``Permissions.<Action>.UserIDs``: the action is ``attr.key``."""
+    return attr.key is not None and is_permissions_type(declared_type(schema, attr))
+
+
+def _subject(node: Compare | In | IsNull) -> Operand:
+    if isinstance(node, Compare):
+        return node.right if isinstance(node.left, Literal) else node.left
+    return node.operand
+
+
+def _attr_of(operand: Operand) -> Attr | None:
+    if isinstance(operand, Len):
+        return operand.path if isinstance(operand.path, Attr) else None
+    return operand if isinstance(operand, Attr) else None
+
+
+def _value_getter(gen: _Generator, attr: Attr) -> Callable[[Any], Any]:
+    """``e -> the attribute's value as the entity holds it`` (through the hops)."""
+    name = attr.name
+    if not attr.hops:
+        return lambda e: e.get(name)
+    related, hops = _hop_getter(gen.resolver), attr.hops
+    return lambda e: related(e, hops).get(name)
+
+
+def _related_list(resolver: Resolver | None, field: str) -> Callable[[Any], list[Any]]:
+    """``e -> the entities a list reference names``: carried under the relation's field,
+    in an extended response, or from ``resolver(entity, field)``; none when not found."""
+
+    def entities(seen: Any) -> list[Any]:
+        if type(seen) is _View:
+            current, wrapper = seen.entity, seen.wrapper
+        else:
+            current, wrapper = seen, None
+        found = _getter(current)(field)
+        if found is None and wrapper is not None:
+            found = _getter(wrapper)(field)
+        if found is None and resolver is not None:
+            found = resolver(current, field)
+        if found is None:
+            return []
+        if isinstance(found, (list, tuple, set, frozenset)):
+            return [x for x in found if _is_entity(x)]
+        return [found] if _is_entity(found) else []
+
+    return entities
+
+
+def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool]:
+    """``Prefix.*.Attr OP x``: EXISTS a related entity for which ``Attr OP x`` is TRUE."""
+    from dataclasses import replace
+
+    field = attr.hops[0]
+    inner_attr = replace(attr, hops=attr.hops[1:], each=False, segments=attr.segments[2:] or (attr.name,))
+
+    def swap(operand: Operand) -> Operand:
+        if operand == attr:
+            return inner_attr
+        if isinstance(operand, Len) and operand.path == attr:
+            return replace(operand, path=inner_attr)
+        return operand
+
+    if isinstance(node, Compare):
+        inner: Expr = replace(node, left=swap(node.left), right=swap(node.right))
+    else:
+        inner = replace(node, operand=swap(node.operand))
+    schema = gen.schema.related(field) if gen.schema is not None else None
+    test = Predicate(inner, schema, strict=gen.norm.strict, resolver=gen.resolver)
+    entities = _related_list(gen.resolver, field)
+    return lambda e: any(test(x) for x in entities(e))
+
+
+def _string_matcher(op: Op, pattern: str) -> Callable[[str], bool]:
+    """The positive string test of a LIKE-family or regex operator on a JSON value; the
+    SQL/JSON path form is ``like_regex`` (ILIKE: flag "i", which folds case as ``~*``)."""
+    if op in (Op.LIKE, Op.NOT_LIKE):
+        return _like(pattern, False)
+    if op in (Op.ILIKE, Op.NOT_ILIKE):
+        pattern, ci = jsonpath.like_to_regex(pattern), True
+    else:
+        ci = op in (Op.IREGEX, Op.NOT_IREGEX)
+    folded = pg_iregex(pattern, ci)
+    if folded is not None:
+        return _regex_matcher(folded)
+    return _regex_matcher(pattern, case_sensitive=not ci)
+
+
+def _json_literal(node: Literal) -> object:
+    value = node.value
+    if isinstance(value, (UUID, datetime)):
+        return node.text if node.text is not None else str(value)
+    return value
+
+
+def _json_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool | None] | None:
+    get = _value_getter(gen, attr)
+    steps = attr.json
+    if isinstance(node, IsNull):
+        if not steps:
+            return None  # the attribute's own NULL test
+        found = jsonpath.exists(steps)
+        if node.negated:
+            return lambda e: found(get(e))
+        return lambda e: not found(get(e))
+    if isinstance(node, In):
+        texts = [jsonpath.json_text(_json_literal(v)) or str(v.value) for v in node.values]
+        test = jsonpath.in_list(steps, texts, node.negated)
+        return lambda e: test(get(e))
+    op, other = node.op, node.right
+    if isinstance(node.left, Literal):
+        op, other = _MIRROR[op], node.left
+    if not isinstance(other, Literal):
+        raise TypeError("a JSON path is compared with a literal only")
+    literal = _json_literal(other)
+    if op is Op.HAS:
+        test = jsonpath.has_key(steps, str(literal))
+    elif op.family in (Family.LIKE, Family.REGEX):
+        test = jsonpath.condition(steps, op, literal, _string_matcher(op, str(literal)))
+    else:
+        test = jsonpath.condition(steps, op, literal)
+    return lambda e: test(get(e))
+
+
+def _uuid_key(value: object) -> str | None:
+    return _uuid_text(value) if isinstance(value, str) else str(value) if isinstance(value, UUID) else None
+
+
+def _permission_users(gen: _Generator, attr: Attr) -> Callable[[Any], Mapping[Any, Any] | None]:
+    """``e -> Permissions[action]["UserIDs"]`` (an empty map when absent; None when the
+    Permissions attribute itself is NULL)."""
+    get, action = _value_getter(gen, attr), attr.key
+    empty: Mapping[Any, Any] = {}
+
+    def users(e: Any) -> Mapping[Any, Any] | None:
+        perms = get(e)
+        if perms is None:
+            return None
+        subjects = perms.get(action) if isinstance(perms, Mapping) else None
+        found = subjects.get("UserIDs") if isinstance(subjects, Mapping) else None
+        return found if isinstance(found, Mapping) else empty
+
+    return users
+
+
+def _permitted(users: Mapping[Any, Any]) -> set[str]:
+    return {k for k in (_uuid_key(key) for key, v in users.items() if v is True) if k is not None}
+
+
+def _permissions_condition(gen: _Generator, node: Compare, attr: Attr) -> Callable[[Any], bool | None]:
+    """``Permissions.<Action>.UserIDs ? u``: u is a key of that action's users whose value
+    is true (keys compare as UUIDs); NULL when Permissions itself is."""
+    users = _permission_users(gen, attr)
+    literal = node.right if isinstance(node.right, Literal) else None
+    wanted = _uuid_key(literal.value) if literal is not None else None
+
+    def test(e: Any) -> bool | None:
+        found = users(e)
+        if found is None:
+            return None
+        if wanted is None:
+            return False
+        if found.get(wanted) is True:
+            return True
+        return wanted in _permitted(found)
+
+    return test
+
+
+def permissions_length(gen: _Generator, attr: Attr) -> Callable[[Any], int]:
+    """``LEN(Permissions.<Action>.UserIDs)``: the users whose value is true."""
+    users = _permission_users(gen, attr)
+
+    def length(e: Any) -> int:
+        found = users(e)
+        return 0 if not found else len(_permitted(found))
+
+    return length
+
+
+def path_condition(gen: _Generator, node: Compare | In | IsNull) -> Callable[[Any], bool | None] | None:
+    """The function of the entity for a condition on a relation list, a JSON path or
+    Permissions; None for every other condition."""
+    operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+    for operand in operands:
+        attr = _attr_of(operand)
+        if attr is not None and attr.each:
+            return _each_condition(gen, node, attr)
+    attr = _attr_of(_subject(node))
+    if attr is None or isinstance(_subject(node), Len):
+        return None
+    if isinstance(node, Compare) and node.op is Op.HAS and is_permissions(gen.schema, attr):
+        return _permissions_condition(gen, node, attr)
+    if attr.json or (attr.type.kind is Kind.JSON and not isinstance(node, IsNull)):
+        return _json_condition(gen, node, attr)
+    return None
+
+
 # --- code generation ----------------------------------------------------------------------
 
 _NUMERIC = frozenset({Kind.INT, Kind.FLOAT})
@@ -953,6 +1181,9 @@ class _Generator:
         if isinstance(node, Len):
             attr = node.path
             assert isinstance(attr, Attr), "compile needs a typed tree"
+            if is_permissions(self.schema, attr):
+                code = f"{self.const(permissions_length(self, attr))}(e)"
+                return _Side(f"_float({code}, None)" if domain is Kind.FLOAT else code, False, node)
             v = self.temp()
             code = f"(len({v}) if type({v} := {self.raw(attr)}) in _SIZED else _length({v}, {self.const(attr)}))"
             if domain is Kind.FLOAT:
@@ -1015,6 +1246,10 @@ class _Generator:
         return f"({side.code} is {'not ' if node.negated else ''}None)"
 
     def predicate(self, node: Compare | In | IsNull, tri: bool) -> str:
+        special = path_condition(self, node)  # relation lists, JSON paths, Permissions
+        if special is not None:
+            call = f"{self.const(special)}(e)"
+            return call if tri else f"({call} is True)"
         if isinstance(node, Compare):
             return self.compare(node, tri)
         if isinstance(node, In):
