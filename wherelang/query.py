@@ -796,6 +796,60 @@ def compare_keys(a: Sequence[Any], b: Sequence[Any], terms: Sequence[tuple[str, 
     return 0
 
 
+def where_sql(
+    query: ListQuery,
+    dialect: str = "postgres",
+    *,
+    table: str | None = None,
+    mapping: Mapping[str, Any] | None = None,
+    filters: FilterStore | None = None,
+    space_id: UUID | str | None = None,
+    params: bool = True,
+) -> Any:
+    """The condition of :meth:`ListQuery.to_sql` alone (``where``, the saved filter's
+    ``Where`` and ``contains``) as a :class:`wherelang.sql.SqlClause`, or None when the
+    query has none. Columns are qualified by ``table`` (default: the entity name); a
+    path through a relation reads the alias named after the relation (``Space``), as
+    joined by ``to_sql`` and :mod:`wherelang.sqlalchemy`, unless ``mapping`` says
+    otherwise.
+
+    >>> q = ListQuery(schema="Unit", where="Space.Labels.Environment = 'prod'", contains="api")
+    >>> clause = where_sql(q, "postgres", table="u")
+    >>> print(clause.sql[:58])
+    (JSONB_EXTRACT_PATH_TEXT("Space"."Labels", %s) = %s) AND (
+    >>> clause.params[:3]
+    ('Environment', 'prod', '%api%')
+    """
+    from . import sql as wsql
+
+    base = _SQL_DIALECTS.get(dialect.lower(), dialect.lower())
+    alias = table or query.entity.name
+    condition = query.condition(filters, space_id=space_id)
+    targets: dict[str, Any] = dict(mapping or {})
+    where: list[str] = []
+    values: list[Any] = []
+    if condition is not None:
+        for hop in _hops(condition):
+            targets.setdefault(hop, wsql.Joined(hop))
+        clause = wsql.to_sql(condition, dialect=dialect, mapping=targets, params=params,
+                             table=alias)  # fmt: skip
+        where.append(clause.sql)
+        values += clause.params
+    if query.contains is not None:
+
+        def ident(name: str) -> str:
+            return str(_sg_exp().to_identifier(name, quoted=True).sql(dialect=base))
+
+        sql, found = _contains_sql(query.entity, query.contains, dialect, base, alias,
+                                   params, ident)  # fmt: skip
+        where.append(sql)
+        values += found
+    if not where:
+        return None
+    text = where[0] if len(where) == 1 else " AND ".join(f"({w})" for w in where)
+    return wsql.SqlClause(text, tuple(values), dialect)
+
+
 def used_attributes(expr: Expr, schema: Schema) -> set[str]:
     """The attributes of ``schema``'s entity that a typed expression reads: a path
     through a relation reads the relation's ID attribute (``Space.Labels.x``: ``SpaceID``)."""
