@@ -1,7 +1,7 @@
 """The playground page in headless Chromium (Debian's package, driven by Playwright; no
 browser is downloaded), against a real server process on 127.0.0.1.
 
-What a person sees: a typo's caret and did-you-mean, the rows of ListQuery.apply page by
+Against `wherelang serve`. What a person sees: a typo's caret and did-you-mean, the rows of ListQuery.apply page by
 page, SQL that runs on SQLite and returns those rows, completion by keyboard, a link that
 reopens the query, hostile input shown as text and never run. Screenshots at 1280 and
 360 px are written to ``$WHERELANG_ARTIFACTS`` (default ``tmp/artifacts``).
@@ -52,14 +52,15 @@ def free_port() -> int:
 
 
 class Server:
-    """A server process on 127.0.0.1 that stops when the tests are done."""
+    """``wherelang serve`` (the sample in a new SQLite file) as a process on 127.0.0.1,
+    stopped when the tests are done."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "playground_app:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "wherelang", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
