@@ -255,6 +255,19 @@ def test_a_valid_query_shows_the_rows_of_list_query_apply(page: Page) -> None:
     assert page.text("#page") == f"Page {(len(expected) + 19) // 20 - 1}"
 
 
+def test_order_by_shows_the_rows_in_the_order_of_apply_across_pages(page: Page) -> None:
+    page.open()
+    page.tab.fill("#order_by", "DESC:HeadRevisionNum")  # many ties: the ID breaks them
+    page.type_where("Labels.tier = 'backend'")
+    assert "order_by=DESC%3AHeadRevisionNum" in page.text("#url")
+    expected = apply_ids("Unit", where="Labels.tier = 'backend'", order_by="DESC:HeadRevisionNum")
+    assert len(expected) > 40
+    assert page.row_ids() == expected
+    page.tab.fill("#order_by", "DESC:Nope")
+    page.settle()
+    assert "order_by" in page.text("#status") and page.tab.is_visible("#caret")
+
+
 def test_contains_and_select_narrow_the_rows(page: Page) -> None:
     page.open()
     page.tab.fill("#contains", "ledger")
