@@ -266,7 +266,12 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for number, text in texts:
         try:
-            print(parse(text.rstrip("\n"), schema=schema, extended=args.extended).to_where())
+            # Read leniently (any letter case, any blanks), print canonical text; at the
+            # strict level that text must then be what the server takes.
+            canonical = parse(text.rstrip("\n"), schema=schema, extended=True).to_where()
+            if not args.extended:
+                canonical = parse(canonical, schema=schema).to_where()
+            print(canonical)
         except WhereError as err:
             _report(err, f"line {number}: " if number else "")
             status = EXIT_INVALID
