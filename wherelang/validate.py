@@ -871,7 +871,7 @@ class _HubChecker(_Checker):
             raise self.fail("unknown-attribute",
                             f"unrecognized attribute name `{full}`",
                             self.segment_span(path, at, False) if isinstance(path, Path) else span,
-                            self.suggestion(full, entity))  # fmt: skip
+                            self.suggestion(full, entity, segments, at))  # fmt: skip
         dt = confighub.data_type(entity, full) or ""
         rest = segments[at + 1 :]
         type = attr.type
@@ -934,9 +934,14 @@ class _HubChecker(_Checker):
         found = Attr(segments, hops, full, key, type, span, each, json)
         return _HubTarget(found, dt)
 
-    def suggestion(self, name: str, schema: Schema) -> str | None:
+    def suggestion(
+        self, name: str, schema: Schema, segments: tuple[str, ...] = (), at: int = 0
+    ) -> str | None:
         guess = _suggest(name, schema)
-        return f"did you mean {guess!r}?" if guess else None
+        if guess is None:
+            return None
+        written = ".".join((*segments[:at], guess, *segments[at + 1 :])) if segments else guess
+        return f"did you mean {written!r}?"
 
     def left(self, node: Operand) -> tuple[Attr | Len, str, bool]:
         """The left side: an attribute or LEN of one, its data type, whether LEN."""
