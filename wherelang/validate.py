@@ -1096,11 +1096,29 @@ class _Either(_Checker):
     __slots__ = ()
 
     def predicate(self, node: Compare | In | IsNull) -> Compare | In | IsNull:
-        # ConfigHub's reading first, so that what strict accepts means the same here.
-        try:
-            return _HubChecker(self.schema, self.text).predicate(node)
-        except WhereValidationError as hub:
+        # The general rules first; ConfigHub's where they fail, and first for the forms
+        # they would read otherwise than ConfigHub (Permissions, `*`, the entity's own
+        # name), so that what strict accepts means the same here.
+        hub = _HubChecker(self.schema, self.text)
+        if self.hub_first(node):
             try:
-                return super().predicate(node)
-            except WhereValidationError as exc:
-                raise (hub if exc.code in ("unknown-attribute", "bad-path") else exc) from None
+                return hub.predicate(node)
+            except WhereValidationError:
+                pass
+        try:
+            return super().predicate(node)
+        except WhereValidationError as exc:
+            try:
+                return hub.predicate(node)
+            except WhereValidationError as other:
+                raise (other if exc.code in ("unknown-attribute", "bad-path") else exc) from None
+
+    def hub_first(self, node: Compare | In | IsNull) -> bool:
+        operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+        for operand in operands:
+            path = operand.path if isinstance(operand, Len) else operand
+            if isinstance(path, (Path, Attr)):
+                segments = path.segments
+                if "*" in segments or segments[0] in ("Permissions", self.schema.name):
+                    return True
+        return False
