@@ -623,12 +623,12 @@ def _targets(schema: Schema, extended: bool, hops: int, prefix: tuple[str, ...] 
         name = attribute.name
         if not attribute.filterable or (not prefix and name.upper() in _KEYWORDS):
             continue
-        if len(name) > limits.max_name:
-            continue
+        if len(name) > limits.max_name or not (extended or (name.isalpha() and name.isascii())):
+            continue  # strict names are letters only (REFERENCE.md §2)
         out.append(_Target(st.just((*prefix, name)), attribute.type, attribute.type))
         if attribute.type.kind is Kind.MAP and attribute.type.values is not None:
             keys = _map_keys(attribute.type, extended, schema.max_key)
-            segments = keys.map(_with_key((*prefix, name)))
+            segments = keys.map(_with_key((*prefix, name)) if extended else _split_key((*prefix, name)))
             out.append(_Target(segments, attribute.type.values, attribute.type))
     if hops > 0:
         for relation in schema.relations.values():
@@ -636,6 +636,8 @@ def _targets(schema: Schema, extended: bool, hops: int, prefix: tuple[str, ...] 
             if relation.many or related is None or relation.field in schema.attributes:
                 continue
             if not prefix and relation.field.upper() in _KEYWORDS:
+                continue
+            if not extended and not (relation.field.isalpha() and relation.field.isascii()):
                 continue
             out.extend(_targets(related, extended, hops - 1, (*prefix, relation.field)))
     return out
@@ -645,10 +647,19 @@ def _with_key(path: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     return lambda key: (*path, key)
 
 
+def _split_key(path: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    # Strict keys are not quoted: a key with dots is written as its segments.
+    return lambda key: (*path, *key.split("."))
+
+
 def _map_keys(type: Type, extended: bool, max_key: int | None) -> st.SearchStrategy[str]:
     if type.keys is not None and type.keys.kind is Kind.UUID:
         return _uuid_texts()
     longest = min(_limits(extended).max_key, max_key or 1_024, 60)
+    if not extended:  # label keys, unquoted (REFERENCE.md §4)
+        return st.sampled_from(["tier", "app.kubernetes.io/name", "a-b_c", "9"]) | st.from_regex(
+            r"[A-Za-z0-9]([A-Za-z0-9_/-]{0,20}[A-Za-z0-9])?", fullmatch=True
+        )
     keys = st.sampled_from([k for k in _COMMON_KEYS if len(k) <= longest]) | st.from_regex(
         r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,30}[A-Za-z0-9])?", fullmatch=True
     ) | st.text(max_size=min(longest, 20))  # fmt: skip
@@ -734,7 +745,8 @@ def _typed_predicates(target: _Target, targets: list[_Target], extended: bool) -
     for op in ops:
         if op.family in (Family.EQUALITY, Family.ORDER):
             options.append(st.builds(Compare, target.path, st.just(op), literal))
-            options.append(st.builds(Compare, literal, st.just(op), target.path))
+            if extended:  # strict: never a literal on the left (REFERENCE.md §6)
+                options.append(st.builds(Compare, literal, st.just(op), target.path))
             if peers:
                 other = st.sampled_from(peers).flatmap(lambda t: t.path)
                 options.append(st.builds(Compare, target.path, st.just(op), other))
@@ -751,11 +763,14 @@ def _typed_predicates(target: _Target, targets: list[_Target], extended: bool) -
                 element = _typed_literals(type.items, extended)
             options.append(st.builds(Compare, target.path, st.just(op), element))
         else:
-            options.append(st.builds(Compare, target.path, st.just(op), _patterns(op, extended)))
+            patterns = _patterns(op, extended)
+            if not extended:
+                patterns = patterns.map(lambda lit: Literal(_portable(lit.value)))
+            options.append(st.builds(Compare, target.path, st.just(op), patterns))
     if type.kind in IN_KINDS:
         values = st.lists(literal, min_size=1, max_size=4).map(tuple)
         options.append(st.builds(In, target.path, values, st.booleans()))
-    if type.kind in LEN_KINDS:
+    if type.kind in LEN_KINDS and (extended or target.type is target.attribute):
         length = target.path.map(lambda p: Len(p))
         counts = _typed_literals(_INT, extended)
         order = [op for op in Op if op.family in (Family.EQUALITY, Family.ORDER)]

@@ -1108,6 +1108,8 @@ class _Either(_Checker):
         try:
             return super().predicate(node)
         except WhereValidationError as exc:
+            if exc.code in ("bad-regex", "bad-like-pattern", "no-attribute"):
+                raise  # wrong whatever the table says
             try:
                 return hub.predicate(node)
             except WhereValidationError as other:
