@@ -235,7 +235,7 @@ def test_a_strict_or_says_to_use_the_extended_level(page: Page) -> None:
 
 # --- rows and SQL -------------------------------------------------------------------------
 
-WHERE = "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"
+WHERE = "Labels.tier = 'backend' AND LEN(ApplyGates) > 0"
 
 
 def test_a_valid_query_shows_the_rows_of_list_query_apply(page: Page) -> None:

@@ -255,7 +255,7 @@ def test_contains_wildcards_are_literal_in_sql(engine: Engine, text: str) -> Non
 # --- generated queries ------------------------------------------------------------------
 
 JOINABLE = ["SpaceID", "TargetID", "UpstreamSpaceID", "UpstreamUnitID", "OrganizationID",
-            "BridgeWorkerID", "ChangeSetID"]  # fmt: skip
+            "ChangeSetID"]  # fmt: skip
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

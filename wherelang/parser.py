@@ -195,14 +195,16 @@ class _Lexer:
                 if kind == "PATH":
                     if stop - start > max_name:
                         _check_path(text, value, start, limits)
-                    if strict and _STRICT_NAME(value) is None:
+                    if strict and not value.isalpha() and _STRICT_NAME(value) is None:
                         strict_rules.name(text, value, start)
                 elif strict:
                     if value not in _STRICT_SPELLINGS and kind in _STRICT_KEYWORDS:
                         strict_rules.keyword(text, value, start)
                     if prev in _JOINERS and kind in _JOINED:
                         strict_rules.joined(text, out[-1].end_pos, start, value)
-                    elif kind == "AND" and prev:
+                    elif kind == "AND" and prev and (
+                        m.start() == start or text[stop : stop + 1] not in _BLANKS
+                    ):
                         strict_rules.and_blanks(text, start, stop, m.start() < start)
                     elif kind == "LEN":
                         strict_rules.length(text, start)
@@ -230,6 +232,7 @@ _STRICT_SPELLINGS = strict_rules.STRICT_SPELLINGS
 _STRICT_KEYWORDS = strict_rules.STRICT_KEYWORDS
 _STRICT_NAME = strict_rules._NAME.match
 _JOINERS = frozenset({"IS", "NOT"})
+_BLANKS = (" ", "\t")
 _JOINED = frozenset({"NOT", "NULL", "IN", "LIKE", "ILIKE", "TRUE", "FALSE"})
 
 
@@ -908,7 +911,8 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
         return And((), Span(0, len(text)))
     result, failed_at = _attempt(text, "extended" if extended else "strict", limits)
     if not extended and not isinstance(result, WhereSyntaxError):
-        result = _strict_check(text, lambda: strict_rules.check_tree(result, text)) or result
+        tree = result
+        _strict_check(text, lambda: strict_rules.check_tree(tree, text))
     if isinstance(result, WhereSyntaxError):
         if not extended and result.code in strict_rules.CODES:
             raise _extended_hint(result, text)

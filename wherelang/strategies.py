@@ -72,7 +72,7 @@ _ANY_CHARS = st.characters(codec="utf-8")
 
 # Strict strings hold no ' " \ or control character (REFERENCE.md §6); no string holds a
 # lone surrogate (not Unicode text).
-_STRICT_CHARS = st.characters(codec="utf-8", exclude_characters="'\"\\", exclude_categories=("Cc",))
+_STRICT_CHARS = st.characters(codec="utf-8", exclude_characters="'\"\\", exclude_categories=["Cc"])
 
 
 def _limits(extended: bool) -> Limits:

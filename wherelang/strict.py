@@ -215,7 +215,15 @@ def blanks(text: str, tokens: list[Any]) -> None:
 
 
 def odd_blanks(text: str) -> bool:
-    return _ODD_BLANKS.search(text) is not None
+    """Whether the text may break a rule on blanks (cheap: run on every strict parse)."""
+    return (
+        "\n" in text or "\r" in text or "\f" in text
+        or (
+            len(text) > MAX_BLANKS
+            and text.count(" ") + text.count("\t") > MAX_BLANKS
+            and _ODD_BLANKS.search(text) is not None
+        )
+    )
 
 
 # --- the whole text and its tree -------------------------------------------------------
@@ -234,63 +242,72 @@ def _terms(expr: Expr) -> tuple[Expr, ...]:
 
 
 def check_tree(expr: Expr, text: str) -> None:
-    """The strict rules on a parsed tree that need no schema."""
-    terms = _terms(expr)
+    """The strict rules on a parsed tree that need no schema.
+
+    Written with ``type(...) is`` tests: it runs on every strict parse, and the common
+    term (an attribute, an operator, a literal) passes after three of them."""
+    terms = expr.items if type(expr) is And else (expr,)
     if len(terms) > MAX_TERMS:
         extra = terms[MAX_TERMS]
         raise _error("limit-exceeded", f"expression has more than {MAX_TERMS} terms", text,
                      extra.span.offset, extra.span.length, "split the query")  # fmt: skip
     for term in terms:
-        node = term.expr if isinstance(term, Truth) else term
-        if isinstance(node, Compare):
+        node: Any = term.expr if type(term) is Truth else term
+        kind = type(node)
+        if kind is Compare:
             left, right = node.left, node.right
-            if isinstance(left, Literal):
+            if type(left) is Literal:
                 raise _error(
                     "literal-left",
                     f"invalid attribute name at `{_rest(text, left.span.offset)}`",
                     text, left.span.offset, left.span.length,
                     "the attribute comes first: write the condition the other way round",
                 )  # fmt: skip
-            if isinstance(right, Len):
+            right_kind = type(right)
+            if right_kind is Literal:
+                family = node.op.family
+                if (family is _REGEX or family is _LIKE) and type(right.value) is str:
+                    _pattern(text, right, family is _REGEX)
+            elif right_kind is Len:
                 raise _error("strict-operand",
-                             f"unrecognized attribute name `LEN`: LEN is not an operand",
+                             "unrecognized attribute name `LEN`: LEN is not an operand",
                              text, right.span.offset, right.span.length,
                              "compare LEN(...) with a number: LEN(Labels) > 0")  # fmt: skip
-            if isinstance(right, Path) and "*" in right.segments:
-                star = right.segments.index("*")
+            elif right_kind is Path and "*" in right.segments:
+                segments = right.segments
+                star = segments.index("*")
                 raise _error(
                     "strict-operand",
-                    f"`{'.'.join(right.segments[:star])}.*.{'.'.join(right.segments[star + 1:])}` "
+                    f"`{'.'.join(segments[:star])}.*.{'.'.join(segments[star + 1:])}` "
                     "is a list and cannot be the right-hand operand; compare against a literal",
                     text, right.span.offset, right.span.length, None,
                 )  # fmt: skip
-            if isinstance(right, Literal) and isinstance(right.value, str):
-                family = node.op.family
-                if family is Family.REGEX or family is Family.LIKE:
-                    _pattern(text, right, family is Family.REGEX)
-        elif isinstance(node, In):
-            if isinstance(node.operand, Literal):
+        elif kind is In:
+            operand = node.operand
+            if type(operand) is Literal:
                 raise _error("literal-left",
-                             f"invalid attribute name at `{_rest(text, node.operand.span.offset)}`",
-                             text, node.operand.span.offset, node.operand.span.length,
+                             f"invalid attribute name at `{_rest(text, operand.span.offset)}`",
+                             text, operand.span.offset, operand.span.length,
                              "IN follows an attribute: Slug IN ('a', 'b')")  # fmt: skip
-            kinds = {_kind(v) for v in node.values}
-            if len(kinds) > 1:
+            values = node.values
+            first = type(values[0].value)
+            if any(type(v.value) is not first for v in values):
                 raise _error(
                     "mixed-in-list",
-                    f"invalid IN clause: invalid IN clause at `{_rest(text, node.values[0].span.offset - 1)}`",
-                    text, node.values[0].span.offset, node.values[-1].span.end - node.values[0].span.offset,
+                    f"invalid IN clause: invalid IN clause at `{_rest(text, values[0].span.offset - 1)}`",
+                    text, values[0].span.offset, values[-1].span.end - values[0].span.offset,
                     "an IN list holds only strings, only integers or only booleans",
                 )  # fmt: skip
-        elif isinstance(node, IsNull) and isinstance(node.operand, Literal):
+        elif kind is IsNull and type(node.operand) is Literal:
+            operand = node.operand
             raise _error("literal-left",
-                         f"invalid attribute name at `{_rest(text, node.operand.span.offset)}`",
-                         text, node.operand.span.offset, node.operand.span.length,
+                         f"invalid attribute name at `{_rest(text, operand.span.offset)}`",
+                         text, operand.span.offset, operand.span.length,
                          "IS NULL tests an attribute")  # fmt: skip
 
 
-def _kind(lit: Literal) -> type:
-    return type(lit.value)
+_REGEX = Family.REGEX
+_LIKE = Family.LIKE
 
 
 def _pattern(text: str, lit: Literal, regex: bool) -> None:
