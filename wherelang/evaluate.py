@@ -840,8 +840,20 @@ def is_permissions_type(t: Type | None) -> bool:
 
 
 def is_permissions(schema: Schema | None, attr: Attr) -> bool:
-    """``Permissions.<Action>.UserIDs``: the action is ``attr.key``."""
-    return attr.key is not None and is_permissions_type(declared_type(schema, attr))
+    """``Permissions.<Action>.UserIDs``: the action is ``attr.key``, and the attribute is
+    declared ``map[string]map[string]map[uuid]bool`` (or the path's own type is that, or
+    the users map ``map[uuid]bool`` the action leads to, as validation types it)."""
+    if attr.key is None or attr.json or attr.each:
+        return False
+    t = attr.type
+    if is_permissions_type(t):
+        return True
+    if (
+        t.kind is Kind.MAP and t.keys is not None and t.keys.kind is Kind.UUID
+        and t.values is not None and t.values.kind is Kind.BOOL
+    ):  # fmt: skip
+        return True
+    return schema is not None and is_permissions_type(declared_type(schema, attr))
 
 
 def _subject(node: Compare | In | IsNull) -> Operand:
@@ -888,11 +900,10 @@ def _related_list(resolver: Resolver | None, field: str) -> Callable[[Any], list
     return entities
 
 
-def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool]:
-    """``Prefix.*.Attr OP x``: EXISTS a related entity for which ``Attr OP x`` is TRUE."""
+def each_inner(node: Compare | In | IsNull, attr: Attr) -> Compare | In | IsNull:
+    """The condition ``Prefix.*.Attr OP x`` asks of each related entity: ``Attr OP x``."""
     from dataclasses import replace
 
-    field = attr.hops[0]
     inner_attr = replace(attr, hops=attr.hops[1:], each=False, segments=attr.segments[2:] or (attr.name,))
 
     def swap(operand: Operand) -> Operand:
@@ -903,9 +914,24 @@ def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) ->
         return operand
 
     if isinstance(node, Compare):
-        inner: Expr = replace(node, left=swap(node.left), right=swap(node.right))
-    else:
-        inner = replace(node, operand=swap(node.operand))
+        return replace(node, left=swap(node.left), right=swap(node.right))
+    return replace(node, operand=swap(node.operand))
+
+
+def each_attr(node: Compare | In | IsNull) -> Attr | None:
+    """The ``Prefix.*.Attr`` of a condition, if it has one."""
+    operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+    for operand in operands:
+        attr = _attr_of(operand)
+        if attr is not None and attr.each:
+            return attr
+    return None
+
+
+def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool]:
+    """``Prefix.*.Attr OP x``: EXISTS a related entity for which ``Attr OP x`` is TRUE."""
+    field = attr.hops[0]
+    inner = each_inner(node, attr)
     schema = gen.schema.related(field) if gen.schema is not None else None
     test = Predicate(inner, schema, strict=gen.norm.strict, resolver=gen.resolver)
     entities = _related_list(gen.resolver, field)
@@ -984,8 +1010,10 @@ def _permission_users(gen: _Generator, attr: Attr) -> Callable[[Any], Mapping[An
     return users
 
 
-def _permitted(users: Mapping[Any, Any]) -> set[str]:
-    return {k for k in (_uuid_key(key) for key, v in users.items() if v is True) if k is not None}
+def canonical_users(users: Mapping[Any, Any]) -> dict[Any, Any]:
+    """A user map with its UUID keys in canonical form, as :func:`wherelang.sql.row`
+    stores it (of two spellings of one user, the later one counts)."""
+    return {(_uuid_key(key) or key): v for key, v in users.items()}
 
 
 def _permissions_condition(gen: _Generator, node: Compare, attr: Attr) -> Callable[[Any], bool | None]:
@@ -1001,9 +1029,7 @@ def _permissions_condition(gen: _Generator, node: Compare, attr: Attr) -> Callab
             return None
         if wanted is None:
             return False
-        if found.get(wanted) is True:
-            return True
-        return wanted in _permitted(found)
+        return canonical_users(found).get(wanted) is True
 
     return test
 
@@ -1014,7 +1040,7 @@ def permissions_length(gen: _Generator, attr: Attr) -> Callable[[Any], int]:
 
     def length(e: Any) -> int:
         found = users(e)
-        return 0 if not found else len(_permitted(found))
+        return 0 if not found else sum(1 for v in canonical_users(found).values() if v is True)
 
     return length
 
@@ -1022,11 +1048,9 @@ def permissions_length(gen: _Generator, attr: Attr) -> Callable[[Any], int]:
 def path_condition(gen: _Generator, node: Compare | In | IsNull) -> Callable[[Any], bool | None] | None:
     """The function of the entity for a condition on a relation list, a JSON path or
     Permissions; None for every other condition."""
-    operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
-    for operand in operands:
-        attr = _attr_of(operand)
-        if attr is not None and attr.each:
-            return _each_condition(gen, node, attr)
+    attr = each_attr(node)
+    if attr is not None:
+        return _each_condition(gen, node, attr)
     attr = _attr_of(_subject(node))
     if attr is None or isinstance(_subject(node), Len):
         return None

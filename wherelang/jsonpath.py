@@ -388,16 +388,18 @@ def _pg_steps(steps: Sequence[JsonStep]) -> str:
     return "".join(out)
 
 
-def pg_jsonpath(steps: Sequence[JsonStep], predicate: str | None = None, op: Op | None = None) -> str:
-    """The lax jsonpath of a path, with ``predicate`` (a jsonpath test of ``@``, such as
-    ``@ == $v``) as its filter; with a split the test is of ``@RIGHT``, and ``!=`` also
-    holds where the right side is missing.
+def pg_jsonpath(
+    steps: Sequence[JsonStep], predicate: Callable[[str], str] | None = None, op: Op | None = None
+) -> str:
+    """The lax jsonpath of a path, with ``predicate(subject)`` (a jsonpath test such as
+    ``@ == "x"`` for the subject ``@``) as its filter. With a split the subject is
+    ``@RIGHT``, and a visited value without it matches ``!=`` only.
 
     >>> from wherelang.nodes import JsonStep as S
     >>> pg_jsonpath((S("key", "spec"), S("any"), S("match", "name", value="web")))
     'lax $."spec"[*] ? (@."name" == "web")'
-    >>> pg_jsonpath((S("key", "a"), S("any"), S("split"), S("key", "b")), "@ != $v", Op.NE)
-    'lax $."a"[*] ? (!exists(@."b") || @."b" != $v)'
+    >>> pg_jsonpath((S("key", "a"), S("any"), S("split"), S("key", "b")), lambda x: f"{x} != 1", Op.NE)
+    'lax $."a"[*] ? (!exists(@."b") || @."b" != 1)'
     """
     left_steps, right_steps = split_steps(steps)
     path = "lax $" + _pg_steps(left_steps)
@@ -406,12 +408,11 @@ def pg_jsonpath(steps: Sequence[JsonStep], predicate: str | None = None, op: Op 
             path += f" ? (exists(@{_pg_steps(right_steps)}))"
         return path
     if right_steps is None:
-        return f"{path} ? ({predicate})"
+        return f"{path} ? ({predicate('@')})"
     right = "@" + _pg_steps(right_steps)
-    test = predicate.replace("@", right)
     if op is Op.NE:
-        test = f"!exists({right}) || {test}"
-    return f"{path} ? ({test})"
+        return f"{path} ? (!exists({right}) || {predicate(right)})"
+    return f"{path} ? (exists({right}) && {predicate(right)})"
 
 
 def pg_values_path(steps: Sequence[JsonStep], flatten: bool = True) -> str:

@@ -131,6 +131,8 @@ def _json_ready(value: Any, type: Type | None, name: str) -> Any:
     if type.kind is Kind.ARRAY:
         return [_json_ready(v, type.items, name) for v in value]
     if type.kind is Kind.MAP:
+        if type.keys is not None and type.keys.kind is Kind.UUID:  # user IDs in Permissions
+            return {_uuid_key(k): _json_ready(v, type.values, name) for k, v in value.items()}
         return {str(k): _json_ready(v, type.values, name) for k, v in value.items()}
     if type.kind is Kind.JSON:
         return value
@@ -140,6 +142,14 @@ def _json_ready(value: Any, type: Type | None, name: str) -> Any:
     if isinstance(v, datetime):
         return _time_text(v)
     return v
+
+
+def _uuid_key(key: Any) -> str:
+    """A UUID map key in canonical lower case (as evaluation compares them); other keys
+    as they are."""
+    from ..evaluate import _uuid_key as canonical
+
+    return canonical(key) or str(key)
 
 
 def _store(value: Any, type: Type, engine: Engine, name: str = "value") -> Any:
