@@ -240,6 +240,7 @@ class _Playground:
         self.schemas = dict(schemas)
         self.config = {
             "entities": [{"name": e, "path": self.list_paths[e]} for e in self.entities],
+            "default": "Unit" if "Unit" in self.entities else self.entities[0],
             "dialects": list(DIALECTS),
             "pageSize": PAGE_SIZE,
             "continueHeader": continue_header,
