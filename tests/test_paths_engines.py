@@ -22,6 +22,7 @@ from wherelang import sql as wsql
 from wherelang.errors import WhereSqlError
 from wherelang.evaluate import Predicate
 from wherelang.nodes import Attr, Expr, walk
+from wherelang.schema import Attribute, Schema, Type
 from wherelang.strategies import JSON_KEYS, JSON_STRINGS, path_expressions, path_schema
 
 import sql_engines
@@ -108,10 +109,17 @@ def _entities(count: int = 60, seed: int = 12) -> tuple[list[dict[str, Any]], li
 UNITS, LINKS = _entities()
 
 
+JOIN_TABLE = "paths_diff_unit_links"
+JOIN = Schema("UnitLink", [Attribute("unit_id", Type.of("uuid")), Attribute("link_id", Type.of("uuid"))])
+JOIN_ROWS = [{"unit_id": u["UnitID"], "link_id": link_id} for u in UNITS for link_id in u.get("FromLinkID", ())]
+JOINED = {"FromLink": wsql.Related(LINKS_TABLE, id="LinkID",
+                                   join=wsql.JoinTable(JOIN_TABLE, owner="unit_id", target="link_id", key="UnitID"))}  # fmt: skip
+
+
 def _load(engine: sql_engines.Engine) -> None:
     cur = engine.cursor()
     try:
-        for schema, table, rows in ((UNIT, UNITS_TABLE, UNITS), (LINK, LINKS_TABLE, LINKS)):
+        for schema, table, rows in ((UNIT, UNITS_TABLE, UNITS), (LINK, LINKS_TABLE, LINKS), (JOIN, JOIN_TABLE, JOIN_ROWS)):
             cur.execute(sql_engines.drop_temporary(engine.name, table))
             cur.execute(sql_engines.temporary(engine.name, wsql.create_table(schema, engine.dialect, table=table)))
             insert = wsql.insert_statement(schema, engine.dialect, table=table)
@@ -138,9 +146,9 @@ def engines() -> Any:
         engine.conn.close()
 
 
-def _rows(engine: sql_engines.Engine, expr: Expr) -> set[str] | WhereSqlError:
+def _rows(engine: sql_engines.Engine, expr: Expr, mapping: Any = MAPPING) -> set[str] | WhereSqlError:
     try:
-        clause = wsql.to_sql(expr, dialect=engine.dialect, mapping=MAPPING, table="u")
+        clause = wsql.to_sql(expr, dialect=engine.dialect, mapping=mapping, table="u")
     except WhereSqlError as exc:
         return exc
     table = exp.table_(UNITS_TABLE, quoted=True).sql(dialect=engine.dialect)
@@ -191,6 +199,17 @@ def test_engines_agree_with_memory(engines: dict[str, sql_engines.Engine], expr:
 def test_engines_agree_on_lists_and_permissions(engines: dict[str, sql_engines.Engine], expr: Expr) -> None:
     """List references and Permissions only: every engine answers."""
     _agree(engines, expr, "lists")
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(expr=path_expressions(json=False))
+def test_list_references_through_a_join_table(engines: dict[str, sql_engines.Engine], expr: Expr) -> None:
+    """The same answers when a Related mapping points the list reference at a join table."""
+    predicate = Predicate(expr, UNIT)
+    expected = {u["UnitID"] for u in UNITS if predicate(u)}
+    for name, engine in engines.items():
+        assert _rows(engine, expr, JOINED) == expected, (name, expr.to_where())
 
 
 def test_every_engine_answered_enough(engines: dict[str, sql_engines.Engine]) -> None:
