@@ -224,3 +224,20 @@ def test_every_engine_answered_enough(engines: dict[str, sql_engines.Engine]) ->
         assert STATS[f"lists {name} refused"] == 0, (name, STATS)
     for name in ("postgres", "sqlite", "duckdb"):
         assert STATS[f"all {name} refused"] == 0, (name, STATS)
+
+
+@pytest.mark.parametrize("name", ["postgres", "sqlite", "duckdb", "mariadb"])
+def test_list_query_to_sql_walks_list_references(engines: dict[str, sql_engines.Engine], name: str) -> None:
+    """ListQuery.to_sql writes FromLink.*.Attr as EXISTS over the table of Link (``tables``),
+    with the same rows as ListQuery.apply."""
+    from wherelang import ListQuery
+    from wherelang.nodes import Compare, Literal, Op
+    from wherelang.schema import Kind
+
+    each = Attr(("FromLink", "*", "Weight"), ("FromLink",), "Weight", None, Type(Kind.INT), each=True)
+    query = ListQuery(schema=UNIT, where=Compare(each, Op.GE, Literal(1)), select=["UnitID"])
+    engine = engines[name]
+    statement = query.to_sql(engine.dialect, table=UNITS_TABLE, tables={"Link": LINKS_TABLE})
+    got = sorted(str(statement.shape(row)["UnitID"]).lower() for row in engine.execute(statement.sql, statement.params))
+    expected = sorted(item["UnitID"] for item in query.apply(UNITS))
+    assert got == expected and len(expected) >= 5
