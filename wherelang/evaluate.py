@@ -935,7 +935,20 @@ def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) ->
     schema = gen.schema.related(field) if gen.schema is not None else None
     test = Predicate(inner, schema, strict=gen.norm.strict, resolver=gen.resolver)
     entities = _related_list(gen.resolver, field)
-    return lambda e: any(test(x) for x in entities(e))
+
+    def exists(e: Any) -> bool:
+        carried = e.get(field) if type(e) is dict else None
+        if type(carried) is list:  # the common case: a dict carrying a list of dicts
+            for x in carried:
+                if (type(x) is dict or _is_entity(x)) and test(x):
+                    return True
+            return False
+        for x in entities(e):
+            if test(x):
+                return True
+        return False
+
+    return exists
 
 
 def _string_matcher(op: Op, pattern: str) -> Callable[[str], bool]:

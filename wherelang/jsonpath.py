@@ -97,11 +97,10 @@ def _member_equals(key: str, value: str) -> Callable[[Any], bool]:
     return test
 
 
-def selector(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:
-    """``doc -> [selected values]`` for key, index, ``*`` and ``?k=v`` steps, as the source
-    of one function: nested loops, one per step, every key and value a bound constant."""
-    consts: dict[str, object] = {"_ARR": frozenset(_ARRAYS), "dict": dict, "isinstance": isinstance}
-    lines = ["def _select(x0):", "    out = []"]
+def _loops(steps: Sequence[JsonStep], consts: dict[str, object]) -> tuple[list[str], int]:
+    """The nested loops selecting ``x{len(steps)}`` from ``x0``, at indentation depth 1;
+    returns the lines and the depth of the innermost body."""
+    lines: list[str] = []
     depth = 1
     for i, step in enumerate(steps):
         x, y, pad = f"x{i}", f"x{i + 1}", "    " * depth
@@ -129,11 +128,56 @@ def selector(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:
             depth += 2
         else:
             raise ValueError(f"a {step.kind!r} step cannot select values")
-    lines.append("    " * depth + f"out.append(x{len(steps)})")
-    lines.append("    return out")
+    return lines, depth
+
+
+def _function(name: str, lines: list[str], consts: dict[str, object]) -> Any:
+    consts.update({"_ARR": frozenset(_ARRAYS), "dict": dict, "str": str, "isinstance": isinstance})
     namespace: dict[str, Any] = {"__builtins__": {}, "type": type, **consts}
-    exec("\n".join(lines), namespace)  # generated names only; keys are bound constants
-    fn: Callable[[Any], list[Any]] = namespace["_select"]
+    exec("\n".join(lines), namespace)  # generated names only; keys and values are constants
+    return namespace[name]
+
+
+def selector(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:
+    """``doc -> [selected values]`` for key, index, ``*`` and ``?k=v`` steps, as the source
+    of one function: nested loops, one per step, every key and value a bound constant."""
+    consts: dict[str, object] = {}
+    loops, depth = _loops(steps, consts)
+    body = ["def _select(x0):", "    out = []", *loops, "    " * depth + f"out.append(x{len(steps)})", "    return out"]
+    fn: Callable[[Any], list[Any]] = _function("_select", body, consts)
+    return fn
+
+
+def _direct(
+    steps: Sequence[JsonStep], op: Op, literal: object, matcher: Callable[[str], bool] | None
+) -> Callable[[Any], bool | None]:
+    """:func:`condition` for a positive operator without a split, as one generated
+    function: the path's loops, the filter's and the comparison's look into arrays, and
+    the test, returning at the first value that satisfies it."""
+    consts: dict[str, object] = {}
+    loops, depth = _loops(steps, consts)
+    n, pad = len(steps), "    " * depth
+    if matcher is not None:
+        consts["M"] = matcher
+        test = "type(v) is str and M(v)"
+    elif op is Op.EQ and isinstance(literal, str):
+        consts["V"] = literal
+        test = "type(v) is str and v == V"
+    else:
+        consts["T"] = value_test(op, literal, None)
+        test = "T(v) is True"
+    body = [
+        "def _condition(x0):",
+        "    if x0 is None:",
+        "        return None",
+        *loops,
+        f"{pad}for c in (x{n} if type(x{n}) in _ARR else (x{n},)):",
+        f"{pad}    for v in (c if type(c) in _ARR else (c,)):",
+        f"{pad}        if {test}:",
+        f"{pad}            return True",
+        "    return False",
+    ]
+    fn: Callable[[Any], bool | None] = _function("_condition", body, consts)
     return fn
 
 
@@ -252,6 +296,8 @@ def condition(
     """``doc -> True/False/None`` for ``path OP literal``; ``matcher`` is the string test of
     the LIKE and regex operators (positive form; negated operators are in NEGATED)."""
     left_steps, right_steps = split_steps(steps)
+    if right_steps is None and op not in NEGATED:
+        return _direct(left_steps, op, literal, matcher)
     items = _visits(selector(left_steps))
     seq = _any_true(value_test(op, literal, matcher))
     want: bool = op not in NEGATED
