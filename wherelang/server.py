@@ -111,7 +111,8 @@ class _Filters:
         if found is None:
             return None
         attrs = self.schema.attributes
-        return {k: api_value(v, attrs[k].type) if k in attrs else v
+        text = self.engine.dialect.name != "postgresql"
+        return {k: api_value(v, attrs[k].type, json_text=text) if k in attrs else v
                 for k, v in found._mapping.items()}  # fmt: skip
 
     def get_filter(self, filter_id: UUID) -> dict[str, Any] | None:
