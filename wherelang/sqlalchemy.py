@@ -530,7 +530,10 @@ def list_select(
         return aliases[field]
 
     for relation in query.relations():
-        alias = join(relation.field)
+        try:
+            alias = join(relation.field)
+        except WhereSqlError as err:
+            raise err.with_parameter("include") from None
         other = schema.related(relation.field)
         if other is None:
             raise WhereSqlError(
@@ -544,7 +547,10 @@ def list_select(
     if condition is not None:
         used = _own_names(condition)
         for hop in _hop_names(condition):
-            join(hop)
+            try:
+                join(hop)
+            except WhereSqlError as err:
+                raise err.with_parameter("where") from None
     if query.contains is not None:
         used |= set(schema.searchable)
     targets = _targets(source, used, mapping)
