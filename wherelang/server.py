@@ -56,6 +56,10 @@ log = logging.getLogger("wherelang.server")
 #: The longest query string accepted, in bytes (the remote API's where limit is 8192).
 MAX_QUERY = 65_536
 
+#: The playground's JSON endpoints: they read a body themselves, with their own limit
+#: (``wherelang.playground.MAX_BODY``), since a where being typed may be long.
+_BODY_PATHS = frozenset({"/_check", "/_sql"})
+
 #: entity type -> (URL segment, lives in a space)
 ROUTES: dict[str, tuple[str, bool]] = {
     "Space": ("space", False),
@@ -222,7 +226,9 @@ def create_app(
                 hint="a where expression is at most 8192 characters; split the request",
             )
             response = JSONResponse(error_body(err), status_code=400)
-        elif (length not in (None, "0")) or request.headers.get("transfer-encoding"):
+        elif request.url.path not in _BODY_PATHS and (
+            length not in (None, "0") or request.headers.get("transfer-encoding")
+        ):
             err = WhereValidationError(
                 "request-body", "list requests take no body",
                 hint="send the parameters in the query string",
