@@ -56,6 +56,8 @@ PARAMETERS = (
     "limit", "continue", "summary", "where_data",
 )  # fmt: skip
 
+_KNOWN = frozenset(PARAMETERS)
+
 #: The largest page a list endpoint returns (the remote API's MaxListPageSize).
 MAX_LIMIT = 1000
 
@@ -334,23 +336,14 @@ class ListQuery(BaseModel):
         ...     print(err.parameter, err.code, err.position, err.hint)
         select unknown-attribute 5 did you mean 'DisplayName'?
         """
-        schema = _as_schema(schema)
-        values = _collect(params, ignore_unknown)
-        fields: dict[str, Any] = {"schema": schema, "extended": extended}
-        if "where" in values:
-            fields["where"] = _parse_where(values["where"], schema, extended, limits)
-        if "filter" in values:
-            fields["filter"] = _parse_filter_id(values["filter"])
-        if "contains" in values:
-            fields["contains"] = _check_contains(values["contains"])
-        if "select" in values:
-            fields["select"] = _check_select(_split(values["select"]), schema)
-        if "include" in values:
-            fields["include"] = _check_include(_split(values["include"]), schema)
-        for name, field in _PASSED.items():
-            if name in values:
-                fields[field] = values[name]
-        return cls(**fields)
+        fields: dict[str, Any] = {"schema": _as_schema(schema), "extended": extended}
+        for name, value in _collect(params, ignore_unknown).items():
+            fields[_FIELDS.get(name, name)] = value
+        # Each value is checked once, by _prepare, as __init__ would; skipping __init__
+        # keeps it from checking the converted values a second time.
+        query = cls.__new__(cls)
+        BaseModel.__init__(query, **_prepare(fields, limits))
+        return query
 
     def to_params(self, *, encoded: bool = False) -> dict[str, str]:
         """The parameters in canonical form and in the order of :data:`PARAMETERS`;
@@ -1128,9 +1121,10 @@ def _contains_sql(
 # --- checking each parameter ----------------------------------------------------------
 
 
-def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
+def _prepare(data: Mapping[str, Any], limits: Limits | None = None) -> dict[str, Any]:
     """Check and convert the fields of a :class:`ListQuery`. Pydantic calls
-    ``ListQuery.__init__`` for ``model_validate`` too, so every way in passes here."""
+    ``ListQuery.__init__`` for ``model_validate`` too, so every way in passes here
+    (``from_params`` too, with the ``limits`` of the where text)."""
     out = dict(data)
     given = out.pop("schema", None)
     given = out.pop("entity", None) if given is None else given
@@ -1139,7 +1133,7 @@ def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
     extended = bool(out.get("extended", False))
     where = out.get("where")
     if isinstance(where, str):
-        out["where"] = _parse_where(where, schema, extended, None) if where.strip() else None
+        out["where"] = _parse_where(where, schema, extended, limits) if where.strip() else None
     elif where is not None and not _is_typed(where):
         out["where"] = _typed_where(where, schema, extended)
     if isinstance(out.get("filter"), str):
@@ -1148,8 +1142,8 @@ def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
         out["contains"] = _check_contains(out["contains"]) or None
     select = _as_names(out.get("select"))
     out["select"] = None if select is None else _check_select(select, schema)
-    include = _as_names(out.get("include")) or ()
-    out["include"] = _check_include(include, schema)
+    include = _as_names(out.get("include"))
+    out["include"] = _check_include(include, schema) if include else ()
     out["include_hidden"] = _check_hidden(out.get("include_hidden") or ())
     out["order_by"] = _check_order_by(out.get("order_by") or (), schema)
     out["limit"] = _check_limit(out.get("limit"))
@@ -1164,15 +1158,8 @@ def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- the paging and pass-through parameters ------------------------------------------------
 
-#: query parameter -> ListQuery field, for the parameters _prepare checks from text
-_PASSED = {
-    "include_hidden": "include_hidden",
-    "order_by": "order_by",
-    "limit": "limit",
-    "continue": "continuation",
-    "summary": "summary",
-    "where_data": "where_data",
-}
+#: query parameter -> ListQuery field, where the two names differ
+_FIELDS = {"continue": "continuation"}
 
 #: the kinds an ``order_by`` field may have: scalars, which every engine orders alike
 _ORDERABLE = frozenset({Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.UUID, Kind.TIME})
@@ -1183,6 +1170,7 @@ _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 MAX_TOKEN = 4096
 
 
+@lru_cache(maxsize=256)
 def orderable(schema: Schema) -> tuple[str, ...]:
     """The attributes ``order_by`` accepts: filterable scalars (not maps, arrays, JSON)."""
     return tuple(
@@ -1192,6 +1180,8 @@ def orderable(schema: Schema) -> tuple[str, ...]:
 
 def _check_hidden(value: Iterable[str] | str) -> tuple[str, ...]:
     names = _split(value) if isinstance(value, str) else tuple(value)
+    if not names:
+        return ()
     out: list[str] = []
     for name, start, text in _names(names, "include_hidden"):
         if name != "*" and not (name[0].isalpha() and all(c.isalnum() or c in "_-" for c in name)):
@@ -1214,6 +1204,8 @@ def _check_order_by(
 ) -> tuple[tuple[str, bool], ...]:
     """``ASC:Field,DESC:Field,Field`` (or a sequence of terms, or of (name, descending))."""
     items = list(_split(value) if isinstance(value, str) else value)
+    if not items:
+        return ()
     terms: list[str] = []
     for item in items:
         if isinstance(item, tuple):
@@ -1340,8 +1332,9 @@ def _collect(
             if part:
                 name, _, value = part.partition("=")
                 try:
-                    decoded_name = decode_query(name)
-                    decoded = decode_query(value)
+                    # most names, and some values, have nothing to decode
+                    decoded_name = decode_query(name) if "%" in name or "+" in name else name
+                    decoded = decode_query(value) if "%" in value or "+" in value else value
                 except WhereError as err:
                     if err.position is not None:
                         err.position += base + offset + (len(name) + 1 if value else 0)
@@ -1362,7 +1355,7 @@ def _collect(
                 pairs.append((str(name), item, 0))
     out: dict[str, str] = {}
     for name, value, offset in pairs:
-        if name not in PARAMETERS:
+        if name not in _KNOWN:
             if ignore_unknown:
                 continue
             close = difflib.get_close_matches(name, PARAMETERS, n=1, cutoff=0.6)
@@ -1506,6 +1499,7 @@ def _check_select(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1024)
 @lru_cache(maxsize=1024)
 def _check_include(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
     includable = schema.includable
