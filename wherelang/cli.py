@@ -457,9 +457,7 @@ def _report(err: WhereError, prefix: str = "") -> None:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
-        import uvicorn
-
-        from .server import create_app
+        from .server import create_app, run
     except ImportError as exc:
         raise InputError(f"serve needs the server extra: pip install 'wherelang[server]' ({exc})")
     import logging
@@ -469,10 +467,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     secret = args.secret or os.environ.get("WHERELANG_SECRET") or None
     app = create_app(args.database, secret=secret, prefix=args.prefix, extended=args.extended)
     print(f"wherelang serve: http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
-    # h11 would refuse a long request line itself, with no structured body: let the
-    # app's own limit answer instead.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                h11_max_incomplete_event_size=4 << 20)  # fmt: skip
+    run(app, host=args.host, port=args.port, log_level=args.log_level, exit_after=args.exit_after)
     return EXIT_OK
 
 
@@ -592,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--secret", help="signs continuation tokens (default: $WHERELANG_SECRET, else random)")
     p.add_argument("--extended", action="store_true", help="accept the extended syntax in where")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--exit-after", type=float, metavar="SECONDS", help="stop after this long (tests, demos)")
     p.set_defaults(run=_cmd_serve)
 
     p = commands.add_parser("list", help="list entities from a list API (such as wherelang serve) as JSON Lines")

@@ -49,7 +49,7 @@ from .query import MAX_LIMIT, ListQuery
 from .schema import Schema
 from .sqlalchemy import _Stored, page, prepare
 
-__all__ = ["create_app", "load_sample", "MAX_QUERY"]
+__all__ = ["create_app", "load_sample", "run", "MAX_QUERY"]
 
 log = logging.getLogger("wherelang.server")
 
@@ -115,7 +115,8 @@ class _Filters:
         if found is None:
             return None
         attrs = self.schema.attributes
-        return {k: api_value(v, attrs[k].type) if k in attrs else v
+        text = self.engine.dialect.name != "postgresql"
+        return {k: api_value(v, attrs[k].type, json_text=text) if k in attrs else v
                 for k, v in found._mapping.items()}  # fmt: skip
 
     def get_filter(self, filter_id: UUID) -> dict[str, Any] | None:
@@ -356,3 +357,56 @@ def _and(*items: Expr) -> Expr:
     from .builder import and_
 
     return and_(*items)
+
+
+def _protocol() -> Any:
+    """uvicorn's h11 protocol, answering a request that is not HTTP (bytes a URL may not
+    hold, a malformed request line) with the structured 400 body too, not plain text."""
+    import json
+
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        def send_400_response(self, msg: str) -> None:
+            err = WhereValidationError(
+                "bad-request", f"the request is not valid HTTP: {msg}",
+                hint="percent-encode every byte of the query that is not URL text",
+            )  # fmt: skip
+            data = json.dumps(error_body(err)).encode("utf-8")
+            headers = [(b"content-type", b"application/json"), (b"connection", b"close"),
+                       (b"content-length", str(len(data)).encode())]  # fmt: skip
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=data), h11.EndOfMessage()):  # fmt: skip
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
+    return Protocol
+
+
+def run(
+    app: FastAPI,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    exit_after: float | None = None,
+) -> None:
+    """Serve ``app`` with uvicorn until interrupted (or for ``exit_after`` seconds)."""
+    import threading
+
+    import uvicorn
+
+    try:
+        http: Any = _protocol()
+    except ImportError:  # uvicorn moved its internals: plain-text 400s for non-HTTP
+        http = "h11"
+    # h11 would refuse a long request line itself: let the app's own limit answer.
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=http,
+                            h11_max_incomplete_event_size=4 << 20)  # fmt: skip
+    server = uvicorn.Server(config)
+    if exit_after is not None:
+        timer = threading.Timer(exit_after, lambda: setattr(server, "should_exit", True))
+        timer.daemon = True
+        timer.start()
+    server.run()

@@ -432,14 +432,18 @@ def _api_time(value: Any) -> str | None:
     return f"{v:%Y-%m-%dT%H:%M:%S}{fraction}Z"
 
 
-def api_value(value: Any, type: Type) -> Any:
+def api_value(value: Any, type: Type, *, json_text: bool = True) -> Any:
     """A column value as the API returns it (and the sample data holds it): JSON
-    decoded, UUIDs as text, times as RFC 3339 UTC text, booleans as booleans."""
+    decoded, UUIDs as text, times as RFC 3339 UTC text, booleans as booleans.
+    ``json_text``: whether a JSON column's value is still JSON text (SQLite's and
+    MariaDB's drivers), not already decoded (psycopg's JSONB, SQLAlchemy's JSON type)."""
     if value is None:
         return None
     kind = type.kind
     if kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
-        return json.loads(value) if isinstance(value, (str, bytes)) else value
+        if json_text and isinstance(value, (str, bytes)):
+            return json.loads(value)
+        return value
     if kind is Kind.UUID:
         return str(value) if isinstance(value, UUID) else str(value).lower()
     if kind is Kind.TIME:
@@ -461,13 +465,20 @@ class ListStatement:
     columns: tuple[tuple[str, str, Type], ...]
     entity: str
     extended: bool
+    #: whether SQLAlchemy decodes each column's JSON itself (a JSON-typed column)
+    decodes: tuple[bool, ...] = ()
 
-    def shape(self, row: Sequence[Any]) -> dict[str, Any]:
+    def shape(self, row: Sequence[Any], dialect: str = "sqlite") -> dict[str, Any]:
         """A result row as :meth:`ListQuery.apply` gives it (the extended response
-        with ``include``; a related entity whose columns are all NULL is None)."""
+        with ``include``; a related entity whose columns are all NULL is None), from
+        a connection to ``dialect`` (a wherelang engine name: it says whether the
+        driver decodes JSON)."""
         out: dict[str, dict[str, Any]] = {}
-        for (owner, name, type), value in zip(self.columns, row):
-            out.setdefault(owner, {})[name] = api_value(value, type)
+        driver_decodes = dialect == "postgres"
+        decodes = self.decodes or (False,) * len(self.columns)
+        for (owner, name, type), value, done in zip(self.columns, row, decodes):
+            text = not (done or driver_decodes)
+            out.setdefault(owner, {})[name] = api_value(value, type, json_text=text)
         main = out.pop(self.entity, {})
         if not self.extended:
             return main
@@ -519,7 +530,10 @@ def list_select(
         return aliases[field]
 
     for relation in query.relations():
-        alias = join(relation.field)
+        try:
+            alias = join(relation.field)
+        except WhereSqlError as err:
+            raise err.with_parameter("include") from None
         other = schema.related(relation.field)
         if other is None:
             raise WhereSqlError(
@@ -533,7 +547,10 @@ def list_select(
     if condition is not None:
         used = _own_names(condition)
         for hop in _hop_names(condition):
-            join(hop)
+            try:
+                join(hop)
+            except WhereSqlError as err:
+                raise err.with_parameter("where") from None
     if query.contains is not None:
         used |= set(schema.searchable)
     targets = _targets(source, used, mapping)
@@ -561,7 +578,8 @@ def list_select(
     statement = statement.order_by(*order)
     if query.limit is not None:
         statement = statement.limit(query.limit)
-    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()))
+    decodes = tuple(isinstance(c.type, sa.JSON) for c in selected)
+    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()), decodes)
 
 
 def _after(source: _Source, terms: Sequence[tuple[str, bool, Type]], key: Sequence[Any]) -> Any:
@@ -610,7 +628,17 @@ def page(
     ``kw``: the keyword arguments of :func:`list_select` (``related``, ``filters``, ...)."""
     listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
     rows = connection.execute(statement).all()
-    return paginator.cut(query, [listing.shape(r) for r in rows], scope=scope)
+    dialect = _dialect_name(connection)
+    return paginator.cut(query, [listing.shape(r, dialect) for r in rows], scope=scope)
+
+
+def _dialect_name(connection: Any) -> str:
+    """The wherelang engine of a Connection, Session or their async forms."""
+    dialect = getattr(connection, "dialect", None)
+    if dialect is None:
+        bind = connection.get_bind() if hasattr(connection, "get_bind") else connection.bind
+        dialect = bind.dialect
+    return dialect_of(dialect)
 
 
 async def apage(
@@ -626,4 +654,5 @@ async def apage(
     listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
     result = await connection.execute(statement)
     rows = result.all()
-    return paginator.cut(query, [listing.shape(r) for r in rows], scope=scope)
+    dialect = _dialect_name(connection)
+    return paginator.cut(query, [listing.shape(r, dialect) for r in rows], scope=scope)
