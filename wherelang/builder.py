@@ -200,7 +200,7 @@ def _checked(node: Expr, schema: Schema | None) -> Expr:
         return node
     from .parser import parse
 
-    return parse(node.to_where(), schema=schema, extended=True)
+    return parse(str(node), schema=schema, extended=True)
 
 
 class _Comparable:

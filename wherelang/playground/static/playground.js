@@ -116,7 +116,7 @@
       status.appendChild(node("div", "expected " + body.Expected.join(", ")));
     }
     if (body.Hint) status.appendChild(node("div", "hint: " + body.Hint, "hint"));
-    if (body.ErrorCode) status.appendChild(node("div", body.ErrorCode, "code"));
+    if (body.Reason) status.appendChild(node("div", body.Reason, "code"));
     const caret = $("caret");
     if (body.Caret) {
       show(caret, body.Caret);
@@ -145,13 +145,16 @@
   // body[data-busy] is "true" while an answer is awaited: tests (and people) can tell
   // when what the page shows belongs to what was typed.
   function idle() {
-    document.body.dataset.busy = "false";
+    if (!state.timer) document.body.dataset.busy = "false"; // not while typing goes on
   }
 
   function schedule() {
     document.body.dataset.busy = "true";
     window.clearTimeout(state.timer);
-    state.timer = window.setTimeout(update, DELAY);
+    state.timer = window.setTimeout(() => {
+      state.timer = 0;
+      update();
+    }, DELAY);
   }
 
   async function update() {
