@@ -715,7 +715,14 @@ class ListQuery(BaseModel):
             columns += [(relation.field, a.name, a.type) for a in related.attributes.values()]
         if condition is not None:
             for hop in _hops(condition):
-                join(hop)
+                many = self.entity.relation(hop)
+                target = self.entity.related(hop)
+                if many is not None and many.many and target is not None and target.id:
+                    # FromLink.*.Slug: EXISTS over the related table (wherelang.sql.paths)
+                    other = tables.get(many.entity, many.entity)
+                    mapping[hop] = wsql.Related(other, id=target.id, via=many.via)
+                else:
+                    join(hop)
 
         where: list[str] = []
         values: list[Any] = []

@@ -35,7 +35,9 @@ from ..nodes import (
 )
 from ..schema import Kind, Type
 from .base import Engine
-from .mapping import ArrayColumn, Column, Joined, JsonPath, Target
+from .mapping import ArrayColumn, Column, Joined, JsonPath, Related, Target
+from ..evaluate import is_permissions
+from .paths import path_sql, permissions_length
 from .registry import _engine
 
 __all__ = ["SqlClause", "OPERATORS", "to_sql", "to_sqlglot"]
@@ -147,7 +149,7 @@ class _Compiler:
                 )
             mapping, table = target.mapping, target.alias
         target = mapping.get(attr.name, attr.name)
-        if isinstance(target, Joined):
+        if isinstance(target, (Joined, Related)):
             raise WhereSqlError("sql-bad-mapping", f"{attr.name!r} is mapped to a join, not a column")
         return target, table
 
@@ -229,6 +231,8 @@ class _Compiler:
         attr = node.path
         if not isinstance(attr, Attr):
             raise _untyped(node)
+        if is_permissions(None, attr):
+            return permissions_length(self, attr)
         doc, native = self.container(attr)
         if native:
             return self.engine.native_len(doc)
@@ -281,6 +285,10 @@ class _Compiler:
             return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
         if isinstance(node, Truth):
             return self.truth(node)
+        if isinstance(node, (Compare, In, IsNull)):
+            special = path_sql(self, node)  # relation lists, JSON paths, Permissions
+            if special is not None:
+                return special
         if isinstance(node, Compare):
             return OPERATORS[node.op](self, node)
         if isinstance(node, In):
