@@ -1391,6 +1391,7 @@ class _Generator:
                 pieces.append(self.helper("(" + " and ".join(codes) + ")"))
                 codes, size = [], 0
                 self.bound.clear()
+                self.binds.clear()  # none of them can be in the body: nothing to unbind
         self.binding = False
         codes = pieces + codes
         body = codes[0] if len(codes) == 1 else self.join("and", codes)
