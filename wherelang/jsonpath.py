@@ -97,6 +97,9 @@ def _member_equals(key: str, value: str) -> Callable[[Any], bool]:
     return test
 
 
+_NO = object()  # no such member
+
+
 def _loops(steps: Sequence[JsonStep], consts: dict[str, object]) -> tuple[list[str], int]:
     """The nested loops selecting ``x{len(steps)}`` from ``x0``, at indentation depth 1;
     returns the lines and the depth of the innermost body."""
@@ -121,10 +124,13 @@ def _loops(steps: Sequence[JsonStep], consts: dict[str, object]) -> tuple[list[s
             lines.append(f"{pad}for {y} in ({x} if type({x}) in _ARR else ({x},)):")
             depth += 1
         elif step.kind == "match":
-            m = f"m{i}"
+            m, k, v, t = f"m{i}", f"k{i}", f"v{i}", f"t{i}"
             consts[m] = _member_equals(str(step.key), str(step.value))
+            consts[k], consts[v] = str(step.key), str(step.value)
             lines.append(f"{pad}for {y} in ({x} if type({x}) in _ARR else ({x},)):")
-            lines.append(f"{pad}    if {m}({y}):")
+            # a dict's member is the common case, tested inline; the rest through m
+            lines.append(f"{pad}    if ((({t} := {y}.get({k}, _NO)) == {v} or (type({t}) in _ARR and {m}({y})))"
+                         f" if type({y}) is dict else {m}({y})):")
             depth += 2
         else:
             raise ValueError(f"a {step.kind!r} step cannot select values")
@@ -132,7 +138,7 @@ def _loops(steps: Sequence[JsonStep], consts: dict[str, object]) -> tuple[list[s
 
 
 def _function(name: str, lines: list[str], consts: dict[str, object]) -> Any:
-    consts.update({"_ARR": frozenset(_ARRAYS), "dict": dict, "str": str, "isinstance": isinstance})
+    consts.update({"_ARR": frozenset(_ARRAYS), "_NO": _NO, "dict": dict, "str": str, "isinstance": isinstance})
     namespace: dict[str, Any] = {"__builtins__": {}, "type": type, **consts}
     exec("\n".join(lines), namespace)  # generated names only; keys and values are constants
     return namespace[name]

@@ -187,13 +187,16 @@ def create_app(
         database_url = "sqlite:///" + os.path.join(folder, "sample.db")
     options: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
+        # a connection kept for each worker thread: a new one would register the SQL
+        # functions again
         options["connect_args"] = {"check_same_thread": False}
+        options["pool_size"] = 20
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     elif database_url.startswith("mysql://"):
         database_url = "mysql+pymysql://" + database_url[len("mysql://"):]
         options["connect_args"] = {"charset": "utf8mb4"}
-    engine = prepare(sa.create_engine(database_url, pool_pre_ping=True, **options))
+    engine = prepare(sa.create_engine(database_url, **options))
     if load:
         tables = load_sample(engine, prefix=prefix)
     else:
@@ -211,39 +214,7 @@ def create_app(
     app.state.engine = engine
     app.state.tables = tables
 
-    @app.middleware("http")
-    async def limits_and_logging(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        query = request.scope.get("query_string", b"")
-        length = request.headers.get("content-length")
-        response: Response
-        if len(query) > max_query:
-            err = WhereValidationError(
-                "request-too-large",
-                f"the query string is {len(query)} bytes; the limit is {max_query}",
-                hint="a where expression is at most 8192 characters; split the request",
-            )
-            response = JSONResponse(error_body(err), status_code=400)
-        elif request.url.path not in _BODY_PATHS and (
-            length not in (None, "0") or request.headers.get("transfer-encoding")
-        ):
-            err = WhereValidationError(
-                "request-body", "list requests take no body",
-                hint="send the parameters in the query string",
-            )  # fmt: skip
-            response = JSONResponse(error_body(err), status_code=400)
-        else:
-            try:
-                response = await call_next(request)
-            except WhereError as exc:  # raised outside FastAPI's handlers
-                response = JSONResponse(error_body(exc), status_code=400)
-        log.info(
-            "%s %s %d %.1fms", request.method, request.url.path, response.status_code,
-            (time.perf_counter() - start) * 1000,
-        )  # fmt: skip
-        return response
+    app.add_middleware(_Guard, max_query=max_query)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -262,9 +233,10 @@ def create_app(
             with engine.connect() as conn:
                 result = page(conn, query, table, paginator, scope=scope, related=tables,
                               filters=filters, space_id=space_id)  # fmt: skip
-            if result.continuation is not None:
-                response.headers[HEADER] = result.continuation
-            return result.items
+            # JSONResponse directly: the items are JSON already, and FastAPI's encoder
+            # would take as long as the query for a large page.
+            headers = {} if result.continuation is None else {HEADER: result.continuation}
+            return JSONResponse(result.items, headers=headers)
 
         def list_all(response: Response, query: ListQuery = Depends(dependency)) -> Any:
             return run(query, f"/{segment}", None, response)
@@ -351,6 +323,56 @@ def create_app(
     else:
         app.include_router(playground.router())
     return app
+
+
+class _Guard:
+    """Request limits and the request log, as plain ASGI (Starlette's function
+    middleware costs a task and a stream per request).
+
+    A query string longer than ``max_query`` bytes, or a body on a list request, is the
+    structured 400; every request is logged with its status and time."""
+
+    def __init__(self, app: Any, *, max_query: int) -> None:
+        self.app = app
+        self.max_query = max_query
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await JSONResponse(error_body(refusal), status_code=400)(scope, receive, sending)
+        else:
+            await self.app(scope, receive, sending)
+        log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status[0],
+                 (time.perf_counter() - start) * 1000)  # fmt: skip
+
+    def _refusal(self, scope: Any) -> WhereError | None:
+        query = scope.get("query_string", b"")
+        if len(query) > self.max_query:
+            return WhereValidationError(
+                "request-too-large",
+                f"the query string is {len(query)} bytes; the limit is {self.max_query}",
+                hint="a where expression is at most 8192 characters; split the request",
+            )
+        if scope.get("path") in _BODY_PATHS:
+            return None
+        for name, value in scope.get("headers", ()):
+            if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
+                return WhereValidationError(
+                    "request-body", "list requests take no body",
+                    hint="send the parameters in the query string",
+                )  # fmt: skip
+        return None
 
 
 def _and(*items: Expr) -> Expr:

@@ -74,7 +74,7 @@ def _each(c: _Compiler, node: _Node, attr: Attr) -> exp.Expression:
         raise WhereSqlError(
             "sql-unmapped-relation",
             f"the list reference {field!r} of {attr.to_where()} has no related table",
-            hint=f"pass mapping={{{field!r}: Related('table', id='ID', via='{field}ID')}}",
+            hint=f"pass mapping={{{field!r}: Related('<table>', id='<its ID column>', via='<the list of IDs>')}}",
         )
     alias = f"wl_r{len(c.values)}"
     inner = _Compiler(c.engine, related.mapping, alias)
