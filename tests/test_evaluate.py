@@ -1052,7 +1052,7 @@ def test_a_long_expression_compiles_in_bounded_pieces() -> None:
     text = " OR ".join(groups)
     predicate = wherelang.compile(text, unit, extended=True)
     pieces = predicate.source.split("\ndef ")
-    assert len(pieces) > 100
+    assert len(pieces) > 50
     assert max(len(piece) for piece in pieces if piece.startswith("_h")) < 4 * _PIECE
     units = sample.entities("Unit")
     parts = [wherelang.compile(g, unit, extended=True) for g in set(groups)]
