@@ -1044,7 +1044,7 @@ def test_a_long_expression_compiles_in_bounded_pieces() -> None:
     while sum(len(g) + 4 for g in groups) < 64 * 1024:
         groups.append(
             f"(Slug = 'unit-{i % 300}' AND Labels.tier IN ('backend', 'frontend') "
-            f"AND LEN(ApprovedBy) >= {i % 3})"
+            f"AND LEN(ApplyGates) >= {i % 3})"
             if i % 2 == 0
             else f"(Labels.'app.kubernetes.io/name' ~ '^x{i}$' OR DisplayName LIKE '%{i % 97}%')"
         )
