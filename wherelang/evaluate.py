@@ -57,7 +57,7 @@ from .nodes import (
 )
 from . import jsonpath
 from .regex import pg_iregex
-from .schema import Kind, Schema, Type
+from .schema import NEEDS_A_SCHEMA, Kind, Schema, Type, as_schema
 
 __all__ = ["compile", "filter", "Predicate", "Resolver", "pg_lower", "parse_entity_time"]
 
@@ -660,10 +660,10 @@ def _regex_code(gen: _Generator, subject: str, pattern: str, case_sensitive: boo
     # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.regex writes those sets out.
     folded = pg_iregex(pattern, not case_sensitive)
     if folded is not None:
-        return f"{gen.const(_regex_matcher(folded))}({subject})"
+        return f"{gen.const(_search(folded, True))}({subject})"  # one matcher a pattern
     if case_sensitive and _PLAIN.fullmatch(pattern):
         return f"({gen.const(pattern)} in {subject})"  # a literal substring
-    re2_match = gen.const(_regex_matcher(pattern, case_sensitive=case_sensitive))
+    re2_match = gen.const(_search(pattern, case_sensitive))
     python = _python_regex(pattern) if case_sensitive else None
     if python is None:
         return f"{re2_match}({subject})"
@@ -1151,9 +1151,12 @@ class _Generator:
         self.helper_names: dict[str, str] = {}
 
     def reset(self) -> None:
-        """Forget bound values before generating the same tree again."""
+        """Forget bound values before generating the same tree again. Local names start
+        over too (each version is a function of its own), so that a tree without times
+        gives the same code twice and needs no fallback."""
         self.bound.clear()
         self.binds.clear()
+        self.temps = 0
 
     def const(self, value: object) -> str:
         key = (type(value), value) if _hashable(value) else (type(value), id(value))
@@ -1391,6 +1394,7 @@ class _Generator:
                 pieces.append(self.helper("(" + " and ".join(codes) + ")"))
                 codes, size = [], 0
                 self.bound.clear()
+                self.binds.clear()  # none of them can be in the body: nothing to unbind
         self.binding = False
         codes = pieces + codes
         body = codes[0] if len(codes) == 1 else self.join("and", codes)
@@ -1557,7 +1561,7 @@ class _PredicateType(type):
         fn.filter = namespace["_scan"]
         fn.__wherelang_predicate__ = True
         # what repr() shows: <function Predicate('Slug = ...') at 0x...>
-        fn.__name__ = fn.__qualname__ = f"Predicate({expr.to_where()!r})"
+        fn.__name__ = fn.__qualname__ = f"Predicate({str(expr)!r})"
         return fn
 
     def __instancecheck__(cls, obj: object) -> bool:
@@ -1648,7 +1652,7 @@ def _compile_text(
 
 def compile(
     where: str | Expr | Predicate,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     *,
     extended: bool = False,
     strict: bool = False,
@@ -1670,9 +1674,11 @@ def compile(
     """
     if isinstance(where, Predicate):
         return where
+    if schema is not None:
+        schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if isinstance(where, str):
         if schema is None:
-            raise TypeError("compiling text needs a schema")
+            raise TypeError("filtering or compiling where text " + NEEDS_A_SCHEMA)
         try:
             return _compile_text(where, schema, extended, strict, resolver)
         except TypeError as exc:
@@ -1684,7 +1690,7 @@ def compile(
             return Predicate(expr, schema, strict=strict, resolver=resolver, text=where)
     if _has_paths(where):
         if schema is None:
-            raise TypeError("compiling an untyped tree needs a schema")
+            raise TypeError("filtering or compiling an untyped tree " + NEEDS_A_SCHEMA)
         from .validate import validate
 
         where = validate(where, schema)
@@ -1699,7 +1705,7 @@ def compile(
 def filter(
     entities: Iterable[T],
     where: str | Expr | Predicate,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     *,
     extended: bool = False,
     strict: bool = False,
