@@ -219,7 +219,7 @@ def test_regex_search_per_dialect(dialect: str, piece: str) -> None:
     assert piece in clause.sql
 
 
-@pytest.mark.parametrize("dialect", ["trino", "snowflake", "spark", "bigquery"])
+@pytest.mark.parametrize("dialect", ["trino", "snowflake", "bigquery"])
 @pytest.mark.parametrize("text", ["Labels.tier = 'x'", "Tags ? 'a'", "Labels ? 'k'", "LEN(Tags) > 0"])
 def test_other_dialects_refuse_json_with_the_engine_named(dialect: str, text: str) -> None:
     with pytest.raises(WhereSqlError) as info:
@@ -599,7 +599,7 @@ OTHER_TEXT = {
         "snowflake": "\"Slug\" LIKE 'a\\\\%%' ESCAPE '\\\\'",
     },
     "Slug ~* '^a.b'": {
-        "spark": "`Slug` RLIKE '(?si)^a.b'",
+        "spark": "`Slug` RLIKE '(?s)^[aA].[bB]'",  # Java regex: PostgreSQL's case sets written out
         "trino": "REGEXP_LIKE(\"Slug\", '(?si)^a.b')",
         "bigquery": "REGEXP_CONTAINS(`Slug`, '(?si)^a.b')",
         "snowflake": "REGEXP_INSTR(\"Slug\", '^a.b', 1, 1, 0, 'is') > 0",

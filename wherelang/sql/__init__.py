@@ -34,7 +34,7 @@ from __future__ import annotations
 from .base import Engine as Engine
 from .compiler import OPERATORS, SqlClause, to_sql, to_sqlglot
 from .engines.sqlite import prepare_sqlite
-from .mapping import ArrayColumn, Column, Joined, JsonPath
+from .mapping import ArrayColumn, Column, Joined, JsonPath, MapColumn
 from .mapping import Target as Target
 from .registry import ENGINES
 from .registry import _engine as _engine
@@ -48,6 +48,7 @@ __all__ = [
     "Column",
     "JsonPath",
     "ArrayColumn",
+    "MapColumn",
     "Joined",
     "create_table",
     "insert_statement",

@@ -112,6 +112,10 @@ class Engine:
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return self.like(exp.Lower(this=x), exp.Lower(this=p))
 
+    def like_pattern(self, pattern: str, fold: bool) -> str:
+        """A LIKE pattern (``fold``: of ILIKE) as this engine should receive it."""
+        return pattern
+
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         """The pattern as this engine should receive it, and whether to ignore case."""
         return pattern, ci
@@ -130,6 +134,10 @@ class Engine:
         if isinstance(value, datetime):
             return value.astimezone(timezone.utc)
         return value
+
+    def bound(self, node: exp.Placeholder, value: Any) -> tuple[exp.Expression, Any]:
+        """The SQL around a bound value's placeholder, and the value the driver gets."""
+        return node, value
 
     def inline(self, value: Any) -> exp.Expression:
         """A bound value written as a literal (``params=False``)."""
@@ -173,6 +181,15 @@ class Engine:
 
     def native_len(self, col: exp.Expression) -> exp.Expression:
         raise self.unsupported("LEN() of a native array column")
+
+    def native_key(self, col: exp.Expression, key: str, kind: Kind) -> exp.Expression:
+        raise self.unsupported("a map key on a native map column")
+
+    def native_has_key(self, col: exp.Expression, key: str) -> exp.Expression:
+        raise self.unsupported("? on a native map column")
+
+    def native_map_len(self, col: exp.Expression) -> exp.Expression:
+        raise self.unsupported("LEN() of a native map column")
 
     # storage
 

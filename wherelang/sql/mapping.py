@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Column", "JsonPath", "ArrayColumn", "Joined", "Target"]
+__all__ = ["Column", "JsonPath", "ArrayColumn", "MapColumn", "Joined", "Target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,15 @@ class ArrayColumn:
     table: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MapColumn:
+    """A map attribute stored in a native map column (Spark ``MAP<STRING,STRING>``)
+    instead of JSON."""
+
+    name: str
+    table: str | None = None
+
+
 @dataclass(frozen=True)
 class Joined:
     """A relation hop (``Space`` in ``Space.Labels.env``) whose entity the caller's query
@@ -61,5 +70,5 @@ class Joined:
         return hash((self.alias, tuple(sorted(self.mapping.items(), key=lambda kv: kv[0]))))
 
 
-Target = Union[str, Column, JsonPath, ArrayColumn, Joined]
+Target = Union[str, Column, JsonPath, ArrayColumn, MapColumn, Joined]
 """What a mapping entry may be: a column name, or one of the classes above."""
