@@ -455,6 +455,43 @@ def _report(err: WhereError, prefix: str = "") -> None:
     print(f"error: {prefix}{err}", file=sys.stderr)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from .server import create_app
+    except ImportError as exc:
+        raise InputError(f"serve needs the server extra: pip install 'wherelang[server]' ({exc})")
+    import logging
+    import os
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    secret = args.secret or os.environ.get("WHERELANG_SECRET") or None
+    app = create_app(args.database, secret=secret, prefix=args.prefix, extended=args.extended)
+    print(f"wherelang serve: http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
+    # h11 would refuse a long request line itself, with no structured body: let the
+    # app's own limit answer instead.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                h11_max_incomplete_event_size=4 << 20)  # fmt: skip
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    try:
+        from .client import Client
+    except ImportError as exc:
+        raise InputError(f"list needs the server extra: pip install 'wherelang[server]' ({exc})")
+    with Client(args.url, token=args.token) as client:
+        items = client.list(
+            args.entity, space=args.space, where=args.where, filter=args.filter,
+            contains=args.contains, select=args.select, include=args.include,
+            order_by=args.order_by, limit=args.limit, extended=args.extended,
+        )  # fmt: skip
+        for item in items:
+            sys.stdout.write(_dump(item) + "\n")
+    return EXIT_OK
+
+
 # --- the parser ---------------------------------------------------------------------
 
 
@@ -546,6 +583,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the schema as JSON (usable with --schema)")
     _schema_options(p)
     p.set_defaults(run=_cmd_describe)
+
+    p = commands.add_parser("serve", help="serve the sample data as a ConfigHub-style list API")
+    p.add_argument("--database", metavar="URL", help="a SQLAlchemy URL such as postgresql://user@host/db (default: a new SQLite file)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    p.add_argument("--prefix", default="", help="a prefix for the table names")
+    p.add_argument("--secret", help="signs continuation tokens (default: $WHERELANG_SECRET, else random)")
+    p.add_argument("--extended", action="store_true", help="accept the extended syntax in where")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(run=_cmd_serve)
+
+    p = commands.add_parser("list", help="list entities from a list API (such as wherelang serve) as JSON Lines")
+    p.add_argument("url", help="the API's base URL, e.g. http://127.0.0.1:8000")
+    p.add_argument("entity", metavar="ENTITY", help="Unit, Space, Target, ...")
+    p.add_argument("--space", metavar="SPACE", help="the space (ID or slug) to list in")
+    p.add_argument("--order-by", metavar="TERMS", help="ASC:Field,DESC:Field")
+    p.add_argument("--limit", type=_count, metavar="N", help="at most N entities in all")
+    p.add_argument("--token", help="a bearer token for the API")
+    p.add_argument("--extended", action="store_true", help="accept the extended syntax in where")
+    _list_query_options(p)
+    p.set_defaults(run=_cmd_list)
     return parser
 
 

@@ -116,7 +116,7 @@
       status.appendChild(node("div", "expected " + body.Expected.join(", ")));
     }
     if (body.Hint) status.appendChild(node("div", "hint: " + body.Hint, "hint"));
-    if (body.ErrorCode) status.appendChild(node("div", body.ErrorCode, "code"));
+    if (body.Reason) status.appendChild(node("div", body.Reason, "code"));
     const caret = $("caret");
     if (body.Caret) {
       show(caret, body.Caret);
@@ -142,9 +142,19 @@
     show($("url"), window.location.origin + answer.url);
   }
 
+  // body[data-busy] is "true" while an answer is awaited: tests (and people) can tell
+  // when what the page shows belongs to what was typed.
+  function idle() {
+    if (!state.timer) document.body.dataset.busy = "false"; // not while typing goes on
+  }
+
   function schedule() {
+    document.body.dataset.busy = "true";
     window.clearTimeout(state.timer);
-    state.timer = window.setTimeout(update, DELAY);
+    state.timer = window.setTimeout(() => {
+      state.timer = 0;
+      update();
+    }, DELAY);
   }
 
   async function update() {
@@ -169,6 +179,8 @@
       await Promise.all([loadSql(seq, controller.signal), loadRows(seq, controller.signal)]);
     } catch (err) {
       if (!err || err.name !== "AbortError") throw err;
+    } finally {
+      if (seq === state.seq) idle();
     }
   }
 
@@ -273,11 +285,12 @@
   function turn(delta) {
     state.page += delta;
     const seq = ++state.seq;
+    document.body.dataset.busy = "true";
     if (state.controller) state.controller.abort();
     state.controller = new AbortController();
     loadRows(seq, state.controller.signal).catch((err) => {
       if (!err || err.name !== "AbortError") throw err;
-    });
+    }).finally(() => { if (seq === state.seq) idle(); });
   }
 
   // --- completion -----------------------------------------------------------------
@@ -489,6 +502,7 @@
   // --- start ----------------------------------------------------------------------
 
   async function start() {
+    document.body.dataset.busy = "true";
     const reply = await call("_config");
     if (!reply.ok) {
       show($("status"), "The playground could not load its settings: " + (reply.data.Message || reply.status));
@@ -496,6 +510,7 @@
     }
     state.config = reply.data;
     for (const e of state.config.entities) $("entity").appendChild(node("option", e.name));
+    $("entity").value = state.config.default;
     for (const d of state.config.dialects) $("dialect").appendChild(node("option", d));
     if (!window.location.search) $("where").value = "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0";
     restore();
@@ -505,7 +520,10 @@
     for (const f of FIELDS) $(f).addEventListener("input", schedule);
     $("dialect").addEventListener("change", () => {
       updateLink(inputs());
-      if (state.check) loadSql(state.seq, undefined);
+      if (!state.check) return;
+      const seq = state.seq;
+      document.body.dataset.busy = "true";
+      loadSql(seq, undefined).finally(() => { if (seq === state.seq) idle(); });
     });
     const area = $("where");
     area.addEventListener("input", () => openSuggestions(false));
