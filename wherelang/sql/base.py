@@ -135,6 +135,11 @@ class Engine:
             return value.astimezone(timezone.utc)
         return value
 
+    def marker(self, position: int, value: Any) -> str:
+        """The text of the ``position``-th placeholder (in text order), binding ``value``
+        (a :class:`Type` for a column of insert_statement)."""
+        return self.placeholder or "?"
+
     def bound(self, node: exp.Placeholder, value: Any) -> tuple[exp.Expression, Any]:
         """The SQL around a bound value's placeholder, and the value the driver gets."""
         return node, value
@@ -256,6 +261,22 @@ def _from_text(engine: Engine, e: exp.Expression, kind: Kind, casts: Mapping[Kin
 def _key(text: str) -> exp.Expression:
     """A key or path of a JSON lookup: a value, so a bound parameter like any other."""
     return exp.Placeholder(this="wl_key", key=text)
+
+
+def _plain_escapes(pattern: str, engine: Engine) -> str:
+    """A LIKE pattern with ``\\x`` written ``x`` unless x is %, _ or backslash: PostgreSQL
+    reads an escaped ordinary character as itself; Spark refuses it, ClickHouse keeps the
+    backslash."""
+    out, chars = [], iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, None)
+            if nxt is None:
+                raise engine.unsupported("a LIKE pattern ending with an escape character")
+            out.append("\\" + nxt if nxt in "%_\\" else nxt)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _rewrite(pattern: str, engine: Engine, ci: bool, fold: bool) -> tuple[str, bool]:

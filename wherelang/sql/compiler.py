@@ -379,8 +379,9 @@ class _Generator:
         except SqlglotError as exc:
             raise engine.unsupported(f"this expression ({exc})") from None
         order = [int(m.group(1)) for m in _SENTINEL.finditer(sql)]
-        mark = engine.placeholder or "?"
-        return _SENTINEL.sub(lambda m: mark, sql), tuple(values[i] for i in order)
+        position = iter(range(len(order)))
+        text = _SENTINEL.sub(lambda m: engine.marker(next(position), values[int(m.group(1))]), sql)
+        return text, tuple(values[i] for i in order)
 
 
 def _compile(

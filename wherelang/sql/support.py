@@ -65,7 +65,7 @@ _TITLES = {"postgres": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite", "du
            "snowflake": "Snowflake", "clickhouse": "ClickHouse", "tsql": "T-SQL (portable subset)"}  # fmt: skip
 
 #: Dialects proven on a running engine beyond ENGINES (Databricks shares Spark's SQL).
-_PROVEN_ALSO = {"spark": "Spark local", "databricks": "as Spark"}
+_PROVEN_ALSO = {"spark": "Spark local", "databricks": "as Spark", "clickhouse": "chdb (in process)"}
 
 
 def support() -> dict[str, dict[str, bool]]:

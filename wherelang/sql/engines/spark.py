@@ -22,7 +22,7 @@ from sqlglot import exp
 from ...evaluate import pg_lower
 from ...nodes import Value
 from ...schema import Kind, Type
-from ..base import Engine, _fn, _key, _rewrite
+from ..base import Engine, _fn, _key, _plain_escapes, _rewrite
 
 _MAP = "MAP<STRING,STRING>"
 _ARRAY = "ARRAY<STRING>"
@@ -84,18 +84,7 @@ class Spark(Engine):
     # order, so text() needs nothing.
 
     def like_pattern(self, pattern: str, fold: bool) -> str:
-        # Spark refuses an escape before any character but %, _ and itself; PostgreSQL
-        # reads '\x' as 'x'.
-        out, chars = [], iter(pattern)
-        for ch in chars:
-            if ch == "\\":
-                nxt = next(chars, None)
-                if nxt is None:
-                    raise self.unsupported("a LIKE pattern ending with an escape character")
-                out.append("\\" + nxt if nxt in "%_\\" else nxt)
-            else:
-                out.append(ch)
-        text = "".join(out)
+        text = _plain_escapes(pattern, self)
         return pg_lower(text) if fold else text
 
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
