@@ -41,8 +41,8 @@ _NOT_CATEGORIES: dict[Any, Any] = {
 _MAX_REPEAT = 255  # PostgreSQL's RE_DUP_MAX
 _MAX_FOLDED_RANGE = 2048  # characters of a range whose case variants are listed
 
-# Engines whose $ also matches before a final newline (PCRE, Java): they get \z.
-_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks"})
+# Engines whose $ also matches before a final newline (PCRE, Java, Joni): they get \z.
+_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks", "trino", "presto"})
 
 _SPECIAL = frozenset("\\.^$|?*+()[]{}")
 _CLASS_SPECIAL = frozenset("\\]^-[")

@@ -279,6 +279,25 @@ def _plain_escapes(pattern: str, engine: Engine) -> str:
     return "".join(out)
 
 
+def _java_intersection(text: str) -> bool:
+    """Whether a rewritten pattern has ``&&`` inside ``[...]``, which Java-syntax engines
+    (Spark, Trino) read as class intersection."""
+    in_class, i = False, 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class and text.startswith("&&", i):
+            return True
+        if c == "[":
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        i += 1
+    return False
+
+
 def _rewrite(pattern: str, engine: Engine, ci: bool, fold: bool) -> tuple[str, bool]:
     result = rewrite(pattern, engine.dialect, ci, fold)
     if isinstance(result, str):

@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import WhereSqlError
 from ..schema import Attribute, Schema, Type
@@ -32,6 +33,7 @@ _SCHEMA = Schema(
         Attribute("At", Type.of("time")),
         Attribute("Id", Type.of("uuid")),
         Attribute("Tags", Type.of({"type": "array", "items": "string"})),
+        Attribute("Ids", Type.of({"type": "array", "items": "uuid"})),
         Attribute("Labels", Type.of({"type": "map", "values": "string"})),
     ],
 )
@@ -50,6 +52,7 @@ CONSTRUCTS: Mapping[str, tuple[str, Mapping[str, Target]]] = {
     "Map.key": ("Labels.tier = 'x'", {}),
     "Map ? key": ("Labels ? 'k'", {}),
     "Array ? value": ("Tags ? 'a'", {}),
+    "Array of uuids ? value (any case)": ("Ids ? '7C61626F-DDBE-41AF-93F6-B69F4AB6D308'", {}),
     "LEN(Array), LEN(Map)": ("LEN(Tags) > 0 AND LEN(Labels) = 1", {}),
     "JSON path (JsonPath mapping)": ("Slug = 'a'", {"Slug": JsonPath("Doc", "meta", "slug")}),
     "native ARRAY column": ("Tags ? 'a' AND LEN(Tags) > 0", _NATIVE),
@@ -62,7 +65,7 @@ DIALECTS = ("postgres", "mysql", "sqlite", "duckdb", "spark", "databricks", "tri
 
 _TITLES = {"postgres": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite", "duckdb": "DuckDB",
            "spark": "Spark", "databricks": "Databricks", "trino": "Trino", "bigquery": "BigQuery",
-           "snowflake": "Snowflake", "clickhouse": "ClickHouse", "tsql": "T-SQL (portable subset)"}  # fmt: skip
+           "snowflake": "Snowflake", "clickhouse": "ClickHouse", "tsql": "T-SQL (no module: portable subset)"}  # fmt: skip
 
 #: Dialects proven on a running engine beyond ENGINES (Databricks shares Spark's SQL).
 _PROVEN_ALSO = {"spark": "Spark local", "databricks": "as Spark", "clickhouse": "chdb (in process)"}
@@ -88,11 +91,20 @@ def support() -> dict[str, dict[str, bool]]:
     return out
 
 
+def _claimed() -> dict[str, Any]:
+    from .registry import engine_classes
+
+    return engine_classes()
+
+
 def markdown() -> str:
     """The support table as Markdown (✓ compiles, — refused with a WhereSqlError)."""
     head = "| construct | " + " | ".join(_TITLES[d] for d in DIALECTS) + " |"
     lines = [head, "|---" * (len(DIALECTS) + 1) + "|"]
-    proven = ["differential test" if d in ENGINES else _PROVEN_ALSO.get(d, "text only") for d in DIALECTS]
+    proven = [
+        "differential test" if d in ENGINES else _PROVEN_ALSO.get(d, "text only" if d in _claimed() else "nothing")
+        for d in DIALECTS
+    ]
     lines.append("| proven on | " + " | ".join(proven) + " |")
     for construct, row in support().items():
         lines.append(f"| {construct} | " + " | ".join("✓" if row[d] else "—" for d in DIALECTS) + " |")

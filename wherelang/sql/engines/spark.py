@@ -22,7 +22,7 @@ from sqlglot import exp
 from ...evaluate import pg_lower
 from ...nodes import Value
 from ...schema import Kind, Type
-from ..base import Engine, _fn, _key, _plain_escapes, _rewrite
+from ..base import Engine, _fn, _java_intersection, _key, _plain_escapes, _rewrite
 
 _MAP = "MAP<STRING,STRING>"
 _ARRAY = "ARRAY<STRING>"
@@ -95,7 +95,7 @@ class Spark(Engine):
         # Java regex: the portable subset, $ written \z (Java's $ also matches before a
         # final newline), case sets written out for ~* as PostgreSQL folds.
         text, _ = _rewrite(pattern, self, ci, fold=True)
-        if "&&" in text:
+        if _java_intersection(text):
             raise self.unsupported(
                 f"'&&' in the regular expression {pattern!r} (Java reads it in [...] as intersection)"
             )
