@@ -67,8 +67,8 @@ _TITLES = {"postgres": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite", "du
            "spark": "Spark", "databricks": "Databricks", "trino": "Trino", "bigquery": "BigQuery",
            "snowflake": "Snowflake", "clickhouse": "ClickHouse", "tsql": "T-SQL (no module: portable subset)"}  # fmt: skip
 
-#: Dialects proven on a running engine beyond ENGINES (Databricks shares Spark's SQL).
-_PROVEN_ALSO = {"spark": "Spark local", "databricks": "as Spark", "clickhouse": "chdb (in process)"}
+#: Dialects proven through another's engine (Databricks shares Spark's SQL).
+_PROVEN_ALSO = {"databricks": "as Spark (same SQL)"}
 
 
 def support() -> dict[str, dict[str, bool]]:
