@@ -35,8 +35,9 @@ from __future__ import annotations
 
 from .base import Engine as Engine
 from .compiler import OPERATORS, SqlClause, to_sql, to_sqlglot
+from .engines.duckdb import prepare_duckdb
 from .engines.sqlite import prepare_sqlite
-from .mapping import ArrayColumn, Column, Joined, JsonPath, MapColumn
+from .mapping import ArrayColumn, Column, Joined, JoinTable, JsonPath, MapColumn, Related
 from .mapping import Target as Target
 from .registry import ENGINES
 from .registry import _engine as _engine
@@ -52,10 +53,13 @@ __all__ = [
     "ArrayColumn",
     "MapColumn",
     "Joined",
+    "Related",
+    "JoinTable",
     "create_table",
     "insert_statement",
     "row",
     "prepare_sqlite",
+    "prepare_duckdb",
     "OPERATORS",
     "ENGINES",
 ]
