@@ -93,7 +93,7 @@ def run_batch(
     except Exception as exc:
         if len(columns) == 1:
             i, sql = columns[0]
-            raise AssertionError(f"Spark failed on {exprs[i].to_where()!r}: {sql}") from exc
+            raise AssertionError(f"Spark failed on {str(exprs[i])!r}: {sql}") from exc
         for i, _ in columns:  # find the expression Spark refused, one query each
             out[i] = run_batch(spark, table, [exprs[i]], mapping=mapping, params=params, dialect=dialect)[0]
         return out

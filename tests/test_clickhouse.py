@@ -88,7 +88,7 @@ CLICKHOUSE_LIMITS = ("regular expression", "NUL")
 
 
 def check(clickhouse: ClickHouse, postgres: Engine, expr: Expr, *, params: bool = True) -> None:
-    text = expr.to_where()
+    text = str(expr)
     got = clickhouse.run(expr, params=params)
     oracle = outcome(postgres, expr)
     mem = memory(expr)
