@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 
+from conftest import PG_DSN, unavailable
 from wherelang.evaluate import Predicate
 from wherelang.nodes import Attr, Compare, Expr, In, IsNull, JsonStep, Len, Literal, Not, Op
 from wherelang.schema import Kind, Type
 from wherelang.strategies import path_schema
-
-from conftest import PG_DSN, unavailable
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -311,7 +310,7 @@ def _attrs(node: Expr) -> list[Attr]:
     return [n for n in walk(node) if isinstance(n, Attr)]
 
 
-@pytest.mark.parametrize("node, sql", CASES, ids=[f"{i}:{n.to_where()}" for i, (n, _) in enumerate(CASES)])
+@pytest.mark.parametrize("node, sql", CASES, ids=[f"{i}:{n.to_where(extended=True)}" for i, (n, _) in enumerate(CASES)])
 def test_memory_matches_hand_written_postgres(pg: Any, node: Expr, sql: str) -> None:
     true_in_memory = [i for i, u in enumerate(UNITS) if Predicate(node, SCHEMA)(u)]
     false_in_memory = [i for i, u in enumerate(UNITS) if Predicate(Not(node), SCHEMA)(u)]

@@ -49,7 +49,7 @@ from .query import MAX_LIMIT, ListQuery
 from .schema import Schema
 from .sqlalchemy import _Stored, page, prepare
 
-__all__ = ["create_app", "load_sample", "MAX_QUERY"]
+__all__ = ["create_app", "load_sample", "run", "MAX_QUERY"]
 
 log = logging.getLogger("wherelang.server")
 
@@ -115,7 +115,8 @@ class _Filters:
         if found is None:
             return None
         attrs = self.schema.attributes
-        return {k: api_value(v, attrs[k].type) if k in attrs else v
+        text = self.engine.dialect.name != "postgresql"
+        return {k: api_value(v, attrs[k].type, json_text=text) if k in attrs else v
                 for k, v in found._mapping.items()}  # fmt: skip
 
     def get_filter(self, filter_id: UUID) -> dict[str, Any] | None:
@@ -186,13 +187,16 @@ def create_app(
         database_url = "sqlite:///" + os.path.join(folder, "sample.db")
     options: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
+        # a connection kept for each worker thread: a new one would register the SQL
+        # functions again
         options["connect_args"] = {"check_same_thread": False}
+        options["pool_size"] = 20
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     elif database_url.startswith("mysql://"):
         database_url = "mysql+pymysql://" + database_url[len("mysql://"):]
         options["connect_args"] = {"charset": "utf8mb4"}
-    engine = prepare(sa.create_engine(database_url, pool_pre_ping=True, **options))
+    engine = prepare(sa.create_engine(database_url, **options))
     if load:
         tables = load_sample(engine, prefix=prefix)
     else:
@@ -210,39 +214,7 @@ def create_app(
     app.state.engine = engine
     app.state.tables = tables
 
-    @app.middleware("http")
-    async def limits_and_logging(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        query = request.scope.get("query_string", b"")
-        length = request.headers.get("content-length")
-        response: Response
-        if len(query) > max_query:
-            err = WhereValidationError(
-                "request-too-large",
-                f"the query string is {len(query)} bytes; the limit is {max_query}",
-                hint="a where expression is at most 8192 characters; split the request",
-            )
-            response = JSONResponse(error_body(err), status_code=400)
-        elif request.url.path not in _BODY_PATHS and (
-            length not in (None, "0") or request.headers.get("transfer-encoding")
-        ):
-            err = WhereValidationError(
-                "request-body", "list requests take no body",
-                hint="send the parameters in the query string",
-            )  # fmt: skip
-            response = JSONResponse(error_body(err), status_code=400)
-        else:
-            try:
-                response = await call_next(request)
-            except WhereError as exc:  # raised outside FastAPI's handlers
-                response = JSONResponse(error_body(exc), status_code=400)
-        log.info(
-            "%s %s %d %.1fms", request.method, request.url.path, response.status_code,
-            (time.perf_counter() - start) * 1000,
-        )  # fmt: skip
-        return response
+    app.add_middleware(_Guard, max_query=max_query)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -261,9 +233,10 @@ def create_app(
             with engine.connect() as conn:
                 result = page(conn, query, table, paginator, scope=scope, related=tables,
                               filters=filters, space_id=space_id)  # fmt: skip
-            if result.continuation is not None:
-                response.headers[HEADER] = result.continuation
-            return result.items
+            # JSONResponse directly: the items are JSON already, and FastAPI's encoder
+            # would take as long as the query for a large page.
+            headers = {} if result.continuation is None else {HEADER: result.continuation}
+            return JSONResponse(result.items, headers=headers)
 
         def list_all(response: Response, query: ListQuery = Depends(dependency)) -> Any:
             return run(query, f"/{segment}", None, response)
@@ -352,7 +325,110 @@ def create_app(
     return app
 
 
+class _Guard:
+    """Request limits and the request log, as plain ASGI (Starlette's function
+    middleware costs a task and a stream per request).
+
+    A query string longer than ``max_query`` bytes, or a body on a list request, is the
+    structured 400; every request is logged with its status and time."""
+
+    def __init__(self, app: Any, *, max_query: int) -> None:
+        self.app = app
+        self.max_query = max_query
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await JSONResponse(error_body(refusal), status_code=400)(scope, receive, sending)
+        else:
+            await self.app(scope, receive, sending)
+        log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status[0],
+                 (time.perf_counter() - start) * 1000)  # fmt: skip
+
+    def _refusal(self, scope: Any) -> WhereError | None:
+        query = scope.get("query_string", b"")
+        if len(query) > self.max_query:
+            return WhereValidationError(
+                "request-too-large",
+                f"the query string is {len(query)} bytes; the limit is {self.max_query}",
+                hint="a where expression is at most 8192 characters; split the request",
+            )
+        if scope.get("path") in _BODY_PATHS:
+            return None
+        for name, value in scope.get("headers", ()):
+            if (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
+                return WhereValidationError(
+                    "request-body", "list requests take no body",
+                    hint="send the parameters in the query string",
+                )  # fmt: skip
+        return None
+
+
 def _and(*items: Expr) -> Expr:
     from .builder import and_
 
     return and_(*items)
+
+
+def _protocol() -> Any:
+    """uvicorn's h11 protocol, answering a request that is not HTTP (bytes a URL may not
+    hold, a malformed request line) with the structured 400 body too, not plain text."""
+    import json
+
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        def send_400_response(self, msg: str) -> None:
+            err = WhereValidationError(
+                "bad-request", f"the request is not valid HTTP: {msg}",
+                hint="percent-encode every byte of the query that is not URL text",
+            )  # fmt: skip
+            data = json.dumps(error_body(err)).encode("utf-8")
+            headers = [(b"content-type", b"application/json"), (b"connection", b"close"),
+                       (b"content-length", str(len(data)).encode())]  # fmt: skip
+            for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                          h11.Data(data=data), h11.EndOfMessage()):  # fmt: skip
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
+    return Protocol
+
+
+def run(
+    app: FastAPI,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    exit_after: float | None = None,
+) -> None:
+    """Serve ``app`` with uvicorn until interrupted (or for ``exit_after`` seconds)."""
+    import threading
+
+    import uvicorn
+
+    try:
+        http: Any = _protocol()
+    except ImportError:  # uvicorn moved its internals: plain-text 400s for non-HTTP
+        http = "h11"
+    # h11 would refuse a long request line itself: let the app's own limit answer.
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, http=http,
+                            h11_max_incomplete_event_size=4 << 20)  # fmt: skip
+    server = uvicorn.Server(config)
+    if exit_after is not None:
+        timer = threading.Timer(exit_after, lambda: setattr(server, "should_exit", True))
+        timer.daemon = True
+        timer.start()
+    server.run()

@@ -293,7 +293,7 @@ def _targets(
 def _target(given: Any, table: str) -> wsql.Target:
     if isinstance(given, sa.Column):
         return wsql.Column(given.name, table=table)
-    if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.Joined)):
+    if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.MapColumn, wsql.Joined)):
         return given
     raise TypeError(f"a mapping value is a column name, a Column or a wherelang.sql target, "
                     f"not {given!r}")  # fmt: skip
@@ -432,14 +432,18 @@ def _api_time(value: Any) -> str | None:
     return f"{v:%Y-%m-%dT%H:%M:%S}{fraction}Z"
 
 
-def api_value(value: Any, type: Type) -> Any:
+def api_value(value: Any, type: Type, *, json_text: bool = True) -> Any:
     """A column value as the API returns it (and the sample data holds it): JSON
-    decoded, UUIDs as text, times as RFC 3339 UTC text, booleans as booleans."""
+    decoded, UUIDs as text, times as RFC 3339 UTC text, booleans as booleans.
+    ``json_text``: whether a JSON column's value is still JSON text (SQLite's and
+    MariaDB's drivers), not already decoded (psycopg's JSONB, SQLAlchemy's JSON type)."""
     if value is None:
         return None
     kind = type.kind
     if kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
-        return json.loads(value) if isinstance(value, (str, bytes)) else value
+        if json_text and isinstance(value, (str, bytes)):
+            return json.loads(value)
+        return value
     if kind is Kind.UUID:
         return str(value) if isinstance(value, UUID) else str(value).lower()
     if kind is Kind.TIME:
@@ -461,13 +465,17 @@ class ListStatement:
     columns: tuple[tuple[str, str, Type], ...]
     entity: str
     extended: bool
+    #: whether SQLAlchemy decodes each column's JSON itself (a JSON-typed column)
+    decodes: tuple[bool, ...] = ()
 
-    def shape(self, row: Sequence[Any]) -> dict[str, Any]:
+    def shape(self, row: Sequence[Any], dialect: str = "sqlite") -> dict[str, Any]:
         """A result row as :meth:`ListQuery.apply` gives it (the extended response
-        with ``include``; a related entity whose columns are all NULL is None)."""
-        out: dict[str, dict[str, Any]] = {}
-        for (owner, name, type), value in zip(self.columns, row):
-            out.setdefault(owner, {})[name] = api_value(value, type)
+        with ``include``; a related entity whose columns are all NULL is None), from
+        a connection to ``dialect`` (a wherelang engine name: it says whether the
+        driver decodes JSON)."""
+        out: dict[str, dict[str, Any]] = {owner: {} for owner, _, _ in self.columns}
+        for (owner, name, convert), value in zip(self._converters(dialect), row):
+            out[owner][name] = value if value is None else convert(value)
         main = out.pop(self.entity, {})
         if not self.extended:
             return main
@@ -475,6 +483,57 @@ class ListStatement:
         for owner, values in out.items():
             response[owner] = values if any(v is not None for v in values.values()) else None
         return response
+
+    def _converters(self, dialect: str) -> list[tuple[str, str, Callable[[Any], Any]]]:
+        """(owner, attribute, converter of a non-NULL value) per column, made once per
+        dialect: shaping is most of the time a large page takes."""
+        cache: dict[str, list[tuple[str, str, Callable[[Any], Any]]]] = self.__dict__.setdefault(
+            "_cache", {}
+        )
+        found = cache.get(dialect)
+        if found is None:
+            driver_decodes = dialect == "postgres"
+            decodes = self.decodes or (False,) * len(self.columns)
+            found = [
+                (owner, name, _converter(type, json_text=not (done or driver_decodes)))
+                for (owner, name, type), done in zip(self.columns, decodes)
+            ]
+            cache[dialect] = found
+        return found
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _converter(type: Type, *, json_text: bool) -> Callable[[Any], Any]:
+    """:func:`api_value` for one column type, with the common cases made cheap."""
+    kind = type.kind
+    if kind in (Kind.STRING, Kind.INT):
+        return _same
+    if kind is Kind.TIME:
+        return _fast_time
+    if kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
+        return _json_value if json_text else _same
+    if kind is Kind.UUID:
+        return _uuid_text
+    return lambda value: api_value(value, type, json_text=json_text)
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _uuid_text(value: Any) -> str:
+    # the default layout stores UUIDs in lower case (PostgreSQL's uuid prints so too)
+    return value if isinstance(value, str) else str(value)
+
+
+def _fast_time(value: Any) -> Any:
+    # The default layout's SQLite text, fixed width UTC: cut the zero fraction.
+    if isinstance(value, str) and len(value) == 27 and value.endswith(".000000Z"):
+        return value[:19] + "Z"
+    return _api_time(value)
 
 
 def list_select(
@@ -519,7 +578,10 @@ def list_select(
         return aliases[field]
 
     for relation in query.relations():
-        alias = join(relation.field)
+        try:
+            alias = join(relation.field)
+        except WhereSqlError as err:
+            raise err.with_parameter("include") from None
         other = schema.related(relation.field)
         if other is None:
             raise WhereSqlError(
@@ -533,7 +595,10 @@ def list_select(
     if condition is not None:
         used = _own_names(condition)
         for hop in _hop_names(condition):
-            join(hop)
+            try:
+                join(hop)
+            except WhereSqlError as err:
+                raise err.with_parameter("where") from None
     if query.contains is not None:
         used |= set(schema.searchable)
     targets = _targets(source, used, mapping)
@@ -561,7 +626,8 @@ def list_select(
     statement = statement.order_by(*order)
     if query.limit is not None:
         statement = statement.limit(query.limit)
-    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()))
+    decodes = tuple(isinstance(c.type, sa.JSON) for c in selected)
+    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()), decodes)
 
 
 def _after(source: _Source, terms: Sequence[tuple[str, bool, Type]], key: Sequence[Any]) -> Any:
@@ -610,7 +676,17 @@ def page(
     ``kw``: the keyword arguments of :func:`list_select` (``related``, ``filters``, ...)."""
     listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
     rows = connection.execute(statement).all()
-    return paginator.cut(query, [listing.shape(r) for r in rows], scope=scope)
+    dialect = _dialect_name(connection)
+    return paginator.cut(query, [listing.shape(r, dialect) for r in rows], scope=scope)
+
+
+def _dialect_name(connection: Any) -> str:
+    """The wherelang engine of a Connection, Session or their async forms."""
+    dialect = getattr(connection, "dialect", None)
+    if dialect is None:
+        bind = connection.get_bind() if hasattr(connection, "get_bind") else connection.bind
+        dialect = bind.dialect
+    return dialect_of(dialect)
 
 
 async def apage(
@@ -626,4 +702,5 @@ async def apage(
     listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
     result = await connection.execute(statement)
     rows = result.all()
-    return paginator.cut(query, [listing.shape(r) for r in rows], scope=scope)
+    dialect = _dialect_name(connection)
+    return paginator.cut(query, [listing.shape(r, dialect) for r in rows], scope=scope)

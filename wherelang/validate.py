@@ -302,6 +302,8 @@ _PATH_CACHE = 4096
 
 def _a(type: Type) -> str:
     text = str(type)
+    if text == "uuid":
+        return "a UUID"
     return ("an " if text[0] in "aeiou" else "a ") + text
 
 
@@ -1057,7 +1059,7 @@ class _HubChecker(_Checker):
 
 
 def validate(
-    expr: Expr, schema: Schema, *, text: str | None = None, extended: bool = True
+    expr: Expr, schema: Schema | str, *, text: str | None = None, extended: bool = True
 ) -> Expr:
     """Check ``expr`` against ``schema`` and return its typed tree.
 
@@ -1073,7 +1075,9 @@ def validate(
     unknown-attribute 0 did you mean 'Slug'?
     """
     from . import confighub
+    from .schema import as_schema  # a ConfigHub entity name is a schema too
 
+    schema = as_schema(schema)
     if not confighub.is_catalog(schema):
         return _Checker(schema, text).expr(expr)
     if not extended:

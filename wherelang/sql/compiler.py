@@ -35,7 +35,9 @@ from ..nodes import (
 )
 from ..schema import Kind, Type
 from .base import Engine
-from .mapping import ArrayColumn, Column, Joined, JsonPath, Target
+from .mapping import ArrayColumn, Column, Joined, JsonPath, MapColumn, Related, Target
+from ..evaluate import is_permissions
+from .paths import path_sql, permissions_length
 from .registry import _engine
 
 __all__ = ["SqlClause", "OPERATORS", "to_sql", "to_sqlglot"]
@@ -77,7 +79,7 @@ def _like(c: _Compiler, node: Compare) -> exp.Expression:
 
 
 def _ilike(c: _Compiler, node: Compare) -> exp.Expression:
-    return c.engine.ilike(c.operand(node.left, node.right, False), c.pattern(node))
+    return c.engine.ilike(c.operand(node.left, node.right, False), c.pattern(node, fold=True))
 
 
 def _regex(ci: bool) -> _Builder:
@@ -117,25 +119,28 @@ class _Compiler:
         self.mapping = mapping
         self.table = table
         self.values: list[Any] = []
+        #: the whole expression, for errors that show the condition they are about
+        self.root: Expr | None = None
 
     # values
 
     def bind(self, value: Any) -> exp.Expression:
         if isinstance(value, str):
             self.engine.check_text(value)
+        node, value = self.engine.bound(exp.Placeholder(this=f"wl{len(self.values)}"), value)
         self.values.append(value)
-        return exp.Placeholder(this=f"wl{len(self.values) - 1}")
+        return node
 
     def literal(self, lit: Literal, type: Type | None) -> exp.Expression:
         return self.bind(self.engine.param(lit.value, type))
 
-    def pattern(self, node: Compare) -> exp.Expression:
+    def pattern(self, node: Compare, fold: bool = False) -> exp.Expression:
         assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
-        return self.bind(self.engine.param(node.right.value, None))
+        return self.bind(self.engine.param(self.engine.like_pattern(node.right.value, fold), None))
 
     # where an attribute lives
 
-    def locate(self, attr: Attr) -> tuple[str | Column | JsonPath | ArrayColumn, str | None]:
+    def locate(self, attr: Attr) -> tuple[str | Column | JsonPath | ArrayColumn | MapColumn, str | None]:
         mapping, table = self.mapping, self.table
         for hop in attr.hops:
             target = mapping.get(hop)
@@ -147,7 +152,7 @@ class _Compiler:
                 )
             mapping, table = target.mapping, target.alias
         target = mapping.get(attr.name, attr.name)
-        if isinstance(target, Joined):
+        if isinstance(target, (Joined, Related)):
             raise WhereSqlError("sql-bad-mapping", f"{attr.name!r} is mapped to a join, not a column")
         return target, table
 
@@ -155,13 +160,13 @@ class _Compiler:
         return exp.column(name, table=table, quoted=True)
 
     def container(self, attr: Attr) -> tuple[exp.Expression, bool]:
-        """The SQL of an array or map attribute, and whether it is a native array."""
+        """The SQL of an array or map attribute, and whether it is a native array or map."""
         target, table = self.locate(attr)
         if isinstance(target, str):
             return self.column(target, table), False
         if isinstance(target, Column):
             return self.column(target.name, target.table or table), False
-        if isinstance(target, ArrayColumn):
+        if isinstance(target, (ArrayColumn, MapColumn)):
             return self.column(target.name, target.table or table), True
         col = self.column(target.column, target.table or table)
         return self.engine.json_container(col, target.path), False
@@ -173,7 +178,7 @@ class _Compiler:
         if attr.key is not None:
             doc, native = self.container(Attr(attr.segments, attr.hops, attr.name, None, attr.type))
             if native:
-                raise self.engine.unsupported("a map key on a native array column")
+                return self.keys_to_params(self.engine.native_key(doc, self.map_key(attr), kind))
             return self.json_scalar(doc, (self.map_key(attr),), kind)
         if isinstance(target, JsonPath):
             col = self.column(target.column, target.table or table)
@@ -195,12 +200,22 @@ class _Compiler:
     def keys_to_params(self, e: exp.Expression) -> exp.Expression:
         """JSON keys and paths (built from user text) become bound values too."""
 
-        def swap(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.Placeholder) and node.name == "wl_key":
-                return self.bind(node.args["key"])
-            return node
-
-        return e.transform(swap)
+        if isinstance(e, exp.Placeholder) and e.name == "wl_key":
+            return self.bind(e.args["key"])
+        # In place (e was just built for this operand), with a plain stack: a sqlglot
+        # transform copies the tree and walks it through generators.
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            for value in node.args.values():
+                for child in value if type(value) is list else (value,):
+                    if not isinstance(child, exp.Expression):
+                        continue
+                    if isinstance(child, exp.Placeholder) and child.name == "wl_key":
+                        child.replace(self.bind(child.args["key"]))
+                    else:
+                        stack.append(child)
+        return e
 
     def operand(self, node: Operand, other: Operand, ordered: bool) -> exp.Expression:
         if isinstance(node, Literal):
@@ -219,8 +234,12 @@ class _Compiler:
         attr = node.path
         if not isinstance(attr, Attr):
             raise _untyped(node)
+        if is_permissions(None, attr):
+            return permissions_length(self, attr)
         doc, native = self.container(attr)
         if native:
+            if attr.type.kind is Kind.MAP:
+                return self.keys_to_params(self.engine.native_map_len(doc))
             return self.engine.native_len(doc)
         if attr.key is not None:
             raise self.engine.unsupported("LEN() of a map value")
@@ -247,6 +266,8 @@ class _Compiler:
         if type.kind is Kind.MAP:
             key = lit.value
             assert isinstance(key, str)  # keys match exactly, as in memory (UUID keys too)
+            if native:
+                return self.keys_to_params(self.engine.native_has_key(doc, key))
             return self.keys_to_params(self.engine.has_key(doc, key))
         assert type.items is not None
         kind = type.items.kind
@@ -263,6 +284,14 @@ class _Compiler:
     # expressions
 
     def expr(self, node: Expr) -> exp.Expression:
+        if isinstance(node, (Compare, In, IsNull, Truth)):
+            try:
+                return self._condition(node)
+            except WhereSqlError as err:
+                raise _at_condition(err, node, self.root, self.engine) from None
+        return self._condition(node)
+
+    def _condition(self, node: Expr) -> exp.Expression:
         if isinstance(node, And):
             return _join(exp.And, [self.expr(i) for i in node.items])
         if isinstance(node, Or):
@@ -271,6 +300,10 @@ class _Compiler:
             return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
         if isinstance(node, Truth):
             return self.truth(node)
+        if isinstance(node, (Compare, In, IsNull)):
+            special = path_sql(self, node)  # relation lists, JSON paths, Permissions
+            if special is not None:
+                return special
         if isinstance(node, Compare):
             return OPERATORS[node.op](self, node)
         if isinstance(node, In):
@@ -319,7 +352,7 @@ def _operand_type(node: Operand) -> Type | None:
 def _untyped(node: Node) -> WhereError:
     return WhereSqlError(
         "sql-untyped",
-        f"{node.to_where()} is not checked against a schema",
+        f"{node} is not checked against a schema",
         hint="parse with a schema: wherelang.parse(text, schema=...)",
     )
 
@@ -361,12 +394,26 @@ class _Generator:
                     return f"\x01{name[2:]}\x02"
                 return base.placeholder_sql(self, expression)
 
+            quoted: dict[tuple[str, bool], str] = {}
+
+            def identifier_sql(self: Any, expression: exp.Identifier) -> str:
+                # The same few column names recur in every query; the dialect's quoting
+                # of one depends only on its text and whether it is quoted.
+                key = (expression.name, bool(expression.quoted))
+                text = quoted.get(key)
+                if text is None:
+                    if len(quoted) >= 4096:
+                        quoted.clear()
+                    text = quoted[key] = base.identifier_sql(self, expression)
+                return text
+
             transforms: dict[Any, Any] = {**base.TRANSFORMS, **engine.transforms}
             sub = type(
                 f"Wherelang{base.__name__}",
                 (base,),
-                {"placeholder_sql": placeholder_sql, "TRANSFORMS": transforms},
-            )
+                {"placeholder_sql": placeholder_sql, "identifier_sql": identifier_sql,
+                 "TRANSFORMS": transforms},
+            )  # fmt: skip
             cls._classes[engine.dialect] = sub
         gen = sub(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
         try:
@@ -374,8 +421,25 @@ class _Generator:
         except SqlglotError as exc:
             raise engine.unsupported(f"this expression ({exc})") from None
         order = [int(m.group(1)) for m in _SENTINEL.finditer(sql)]
-        mark = engine.placeholder or "?"
-        return _SENTINEL.sub(lambda m: mark, sql), tuple(values[i] for i in order)
+        position = iter(range(len(order)))
+        text = _SENTINEL.sub(lambda m: engine.marker(next(position), values[int(m.group(1))]), sql)
+        return text, tuple(values[i] for i in order)
+
+
+def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Engine) -> WhereSqlError:
+    """An engine's refusal, with the caret under the condition it refuses (in the
+    canonical text of the whole expression) and a way out."""
+    if err.position is not None or root is None:
+        return err
+    text, piece = str(root), str(node)
+    position = text.find(piece)
+    hint = err.hint or (
+        f"{engine.label} cannot run this condition; filter these rows in memory "
+        "(wherelang.filter), or use an engine that can, such as postgres"
+    )
+    return WhereSqlError(err.code, err.message, text=text, position=max(position, 0),
+                         length=len(piece) if position >= 0 else len(text), hint=hint,
+                         parameter=err.parameter)  # fmt: skip
 
 
 def _compile(
@@ -386,6 +450,7 @@ def _compile(
     _check_typed(expr)
     engine = _engine(dialect)
     compiler = _Compiler(engine, dict(mapping or {}), table)
+    compiler.root = expr
     tree = compiler.expr(expr)
     return engine, tree, compiler.values
 
