@@ -196,7 +196,8 @@ class _Lexer:
                     if stop - start > max_name:
                         _check_path(text, value, start, limits)
                     if strict and not value.isalpha() and _STRICT_NAME(value) is None:
-                        strict_rules.name(text, value, start)
+                        if not (start and text[start - 1].isdigit()):  # 1e3: the parser says
+                            strict_rules.name(text, value, start)
                 elif strict:
                     if value not in _STRICT_SPELLINGS and kind in _STRICT_KEYWORDS:
                         strict_rules.keyword(text, value, start)
