@@ -561,3 +561,20 @@ def test_messages_say_what_confighub_says(entity: str, text: str, message: str) 
     with pytest.raises(WhereError) as info:
         parse(text, schema=confighub.schema(entity), cache=False)
     assert info.value.message.startswith(message)
+
+
+def test_an_empty_expression_keeps_everything() -> None:
+    # REFERENCE.md §1.3: no terms, no error; nothing is filtered out.
+    import sqlite3
+
+    import wherelang
+
+    units = [{"Slug": "a"}, {"Slug": "b"}]
+    for text in ("", "   ", "\t"):
+        assert list(wherelang.filter(units, text, schema="Unit")) == units
+    clause = wherelang.to_sql(parse("", schema=confighub.schema("Unit")), dialect="sqlite")
+    db = sqlite3.connect(":memory:")
+    db.execute('CREATE TABLE "Unit" ("Slug" TEXT)')
+    db.executemany('INSERT INTO "Unit" VALUES (?)', [("a",), ("b",)])
+    count = db.execute(f'SELECT COUNT(*) FROM "Unit" WHERE {clause.sql}', clause.params).fetchone()
+    assert count == (2,)

@@ -1302,6 +1302,8 @@ class _Generator:
     def join(self, word: str, codes: list[str]) -> str:
         """``codes`` joined by ``and`` or ``or``. When long, each run of about _PIECE
         characters becomes a function of its own, compiled on its own."""
+        if not codes:  # an empty expression (no terms) keeps everything
+            return "True" if word == "and" else "False"
         if sum(map(len, codes)) <= _PIECE or self.uses_bound(codes):
             return "(" + f" {word} ".join(codes) + ")"
         calls: list[str] = []
