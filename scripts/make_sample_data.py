@@ -165,8 +165,6 @@ def build(seed: int = SEED) -> dict[str, list[dict[str, Any]]]:
                     "OrganizationID": org_id,
                     "Slug": f"{slug}-{cluster}",
                     "DisplayName": f"{region} {env} cluster ({cluster})",
-                    "ProviderType": "Kubernetes",
-                    "ToolchainType": "Kubernetes/YAML",
                     "Labels": {"Cluster": cluster},
                     "CreatedAt": stamp(created),
                     "UpdatedAt": stamp(created),

@@ -120,10 +120,10 @@ def test_check() -> None:
         "  ^^^^^^^^^",
         "hint: did you mean 'CreatedAt'?",
     ]
-    ok = run("check", "--entity", "Unit", "CreatedAt >= '2025-01-07' and Slug='x'")
+    ok = run("check", "--entity", "Unit", "CreatedAt >= '2025-01-07' AND Slug='x'")
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "CreatedAt >= '2025-01-07' AND Slug = 'x'\n", "")
     # standard input: one expression per line, as fmt reads it
-    assert run("check", stdin="a = 1 and b = 2\n\nslug='x'\n").stdout == "a = 1 AND b = 2\nslug = 'x'\n"
+    assert run("check", stdin="a = 1 AND b = 2\n\nslug='x'\n").stdout == "a = 1 AND b = 2\nslug = 'x'\n"
     assert run("check", "a = 1 OR b = 2").returncode == 1
     assert run("check", "--extended", "a = 1 OR b = 2").stdout == "a = 1 OR b = 2\n"
 
@@ -146,7 +146,7 @@ def test_fmt_reports_each_bad_line() -> None:
     assert result.stderr.splitlines()[:3] == [
         "error: unknown operator '==' (line 3, column 6)", "  Slug == 'b'", "       ^^"]
     # check reads standard input the same way, and says the same
-    check = run("check", stdin="slug='a'\n\nSlug == 'b'\nlen(x)>0\n")
+    check = run("check", stdin="slug='a'\n\nSlug == 'b'\nLEN(x)>0\n")  # check: strict
     assert (check.returncode, check.stdout) == (1, "slug = 'a'\nLEN(x) > 0\n")
     assert check.stderr == result.stderr
 

@@ -213,7 +213,7 @@ RELATION_WHERES = [
     "Space.Labels.Environment != 'prod'",
     "Space.Slug LIKE 'payments-%' AND Labels.tier = 'backend'",
     "Space.Labels.Missing IS NULL",
-    "Space.Labels.Region IS NOT NULL AND LEN(ApprovedBy) > 0",
+    "Space.Labels.Region IS NOT NULL AND LEN(ApplyGates) > 0",
     "Space.DisplayName ILIKE '%STAGING%'",
     "Space.Labels.Team = 'payments' AND Space.Labels.Environment IN ('dev', 'staging')",
     "Space.CreatedAt < '2025-01-12'",

@@ -32,7 +32,7 @@ EXIT_USAGE = 2
 DESCRIPTION = """\
 Check, format, encode and run where expressions of ConfigHub-style list APIs.
 
-  wherelang filter --sample --where "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"
+  wherelang filter --sample --where "Labels.tier = 'backend' AND LEN(ApplyGates) > 0"
   wherelang check --entity Unit "CreatedAt >= '2025-01-07' AND Slug = 'test'"
   wherelang encode --entity Unit --where "Slug = 'a b'" --select DisplayName
 

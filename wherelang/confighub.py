@@ -122,6 +122,10 @@ def keyed_maps() -> frozenset[str]:
     )
 
 
+# What contains matches: text, and the maps of text or flags the API's typings searched.
+_SEARCHED = frozenset({"string", "map[string]string", "map[string]bool"})
+
+
 def _build(name: str, spec: dict[str, Any]) -> Schema:
     own_id: str | None = spec.get("id")
     always = {own_id, "Slug", *_PARENTS}
@@ -135,8 +139,7 @@ def _build(name: str, spec: dict[str, Any]) -> Schema:
                 type,
                 nullable=bool(attr_spec.get("nullable", False)),
                 filterable=usable,
-                searchable=usable and type.kind in (Kind.STRING, Kind.MAP)
-                and attr_spec.get("dataType") != "map[string]map[string]map[uuid]bool",
+                searchable=usable and attr_spec.get("dataType") in _SEARCHED,
                 always=attr_name in always,
             )
         )

@@ -1670,8 +1670,8 @@ def compile(
     are cached by expression, schema and options.
 
     >>> from wherelang import compile, confighub
-    >>> p = compile("LEN(ApprovedBy) > 0 AND Labels.tier IS NULL", confighub.schema("Unit"))
-    >>> p({"ApprovedBy": ["7C61626F-DDBE-41AF-93F6-B69F4AB6D308"]}), p({})
+    >>> p = compile("LEN(FromLinkID) > 0 AND Labels.tier IS NULL", confighub.schema("Unit"))
+    >>> p({"FromLinkID": ["7C61626F-DDBE-41AF-93F6-B69F4AB6D308"]}), p({})
     (True, False)
     """
     if isinstance(where, Predicate):
@@ -1716,10 +1716,10 @@ def filter(
     """The entities that match ``where``, lazily and in order (see :func:`compile`).
 
     >>> from wherelang import filter, confighub
-    >>> units = [{"Slug": "app-1", "HeadRevisionNum": 3, "LiveRevisionNum": 2},
-    ...          {"Slug": "app-2", "HeadRevisionNum": 2, "LiveRevisionNum": 2},
+    >>> units = [{"Slug": "app-1", "HeadRevisionNum": 3, "LastReleasedRevisionNum": 2},
+    ...          {"Slug": "app-2", "HeadRevisionNum": 2, "LastReleasedRevisionNum": 2},
     ...          {"Slug": "db", "HeadRevisionNum": None}]
-    >>> [u["Slug"] for u in filter(units, "HeadRevisionNum > LiveRevisionNum",
+    >>> [u["Slug"] for u in filter(units, "HeadRevisionNum > LastReleasedRevisionNum",
     ...                            confighub.schema("Unit"))]
     ['app-1']
     """
