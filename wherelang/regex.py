@@ -52,17 +52,26 @@ def _lower1(c: str) -> str:
 
 
 def _upper1(c: str) -> str:
-    """Simple upper case, as towupper: 'ß' stays 'ß'."""
+    """Simple upper case, as towupper: 'ß' stays 'ß', 'ᾀ' becomes 'ᾈ'.
+
+    Python has only the full mapping. Where it expands a character ('ᾀ' -> 'ἈΙ'), the
+    simple mapping is the titlecase form when that is one character (the 27 Greek
+    letters with ypogegrammeni), else none: tests/test_eval_postgres.py checks every
+    code point against PostgreSQL's upper().
+    """
     up = c.upper()
-    return up if len(up) == 1 else c
+    if len(up) == 1:
+        return up
+    title = c.title()
+    return title if len(title) == 1 else c
 
 
 def pg_case_set(c: str) -> tuple[str, ...]:
     """The characters PostgreSQL's ``~*`` lets a pattern character match: its lower and
     upper case (not itself, when it is neither: titlecase 'ǅ').
 
-    >>> pg_case_set("a"), pg_case_set("ǅ"), pg_case_set("İ"), pg_case_set("ß")
-    (('a', 'A'), ('ǆ', 'Ǆ'), ('i', 'İ'), ('ß',))
+    >>> pg_case_set("a"), pg_case_set("ǅ"), pg_case_set("İ"), pg_case_set("ß"), pg_case_set("ᾀ")
+    (('a', 'A'), ('ǆ', 'Ǆ'), ('i', 'İ'), ('ß',), ('ᾀ', 'ᾈ'))
     """
     low, up = _lower1(c), _upper1(c)
     return (low,) if low == up else (low, up)

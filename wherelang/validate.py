@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple, Union
@@ -51,6 +51,7 @@ from .nodes import (
     Truth,
 )
 from .schema import Kind, Schema, Type
+from .times import read_literal
 
 __all__ = [
     "validate",
@@ -106,10 +107,6 @@ def allowed_operators(type: Type) -> tuple[str, ...]:
 # --- literals ----------------------------------------------------------------------
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?)?"
-)
 
 
 def parse_uuid(text: str) -> UUID | None:
@@ -126,39 +123,20 @@ def parse_uuid(text: str) -> UUID | None:
 
 
 def parse_time(text: str) -> datetime | None:
-    """A time literal as timezone-aware datetime (no offset: UTC); None if not one.
+    """A time literal as timezone-aware UTC datetime (no offset: UTC); None if not one.
 
-    Fractional seconds round to microseconds, as PostgreSQL does.
+    The forms of SPEC §3 with ASCII digits, read by :func:`wherelang.times.read_time`
+    (the reader entity values go through too): fractional seconds round to microseconds
+    as PostgreSQL rounds them, offsets go up to ±15:59.
 
     >>> parse_time("2025-02-18T23:16:34+02:00").isoformat()
-    '2025-02-18T23:16:34+02:00'
+    '2025-02-18T21:16:34+00:00'
     >>> parse_time("2025-02-18T23:16:34.1234567Z").isoformat()
     '2025-02-18T23:16:34.123457+00:00'
     >>> parse_time("yesterday") is None
     True
     """
-    m = _TIME.fullmatch(text)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second, fraction, offset = m.groups()
-    tz = timezone.utc
-    if offset and offset != "Z":
-        hours, minutes = int(offset[1:3]), int(offset[4:6])
-        if hours > 23 or minutes > 59:
-            return None
-        delta = timedelta(hours=hours, minutes=minutes)
-        tz = timezone(-delta if offset[0] == "-" else delta)
-    try:
-        value = datetime(
-            int(year), int(month), int(day),
-            int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz,
-        )  # fmt: skip
-    except ValueError:
-        return None
-    if fraction:
-        micro = round(Decimal("0." + fraction) * 1_000_000)
-        value += timedelta(microseconds=int(micro))
-    return value
+    return read_literal(text)
 
 
 @lru_cache(maxsize=1024)
@@ -439,7 +417,8 @@ class _Checker:
                     "bad-literal",
                     f"{_label(against)} is a time; {value!r} is not one",
                     lit.span,
-                    "write a time such as '2025-01-07' or '2025-02-18T23:16:34Z'",
+                    "write a time such as '2025-01-07' or '2025-02-18T23:16:34Z' "
+                    "(ASCII digits, offsets up to ±15:59)",
                 )
             return Literal(time, value, lit.span)
         # json elements of an array: compared as written
