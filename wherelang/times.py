@@ -40,7 +40,7 @@ _TIME_TEXT = re.compile(
 # The literal forms of SPEC §3, a subset of the above.
 _LITERAL = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+    r"(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|([+-][0-9]{2}:[0-9]{2}))?)?"
 )
 
 _MAX_OFFSET_HOURS = 15  # PostgreSQL's MAX_TZDISP_HOUR: +15:59:59 is the widest offset
@@ -103,13 +103,20 @@ def read_time(text: str) -> datetime | None:
 
 def read_literal(text: str) -> datetime | None:
     """A time literal (the forms of SPEC §3, :data:`LITERAL_FORMS`) read by
-    :func:`read_time`; None when it is not one.
+    :func:`read_time`, in the offset it was written with; None when it is not one.
 
     >>> read_literal("2025-02-18T23:16:34.1234567+02:00").isoformat()
-    '2025-02-18T21:16:34.123457+00:00'
+    '2025-02-18T23:16:34.123457+02:00'
     >>> read_literal("٢٠٢٥-٠١-٠٧"), read_literal("2025-01-07T00:00:00+23:00")
     (None, None)
     """
-    if _LITERAL.fullmatch(text) is None:
+    m = _LITERAL.fullmatch(text)
+    if m is None:
         return None
-    return read_time(text)
+    value = read_time(text)
+    if value is None or m.group(1) is None:
+        return value
+    # the same instant, shown in the offset it was written with
+    hours, minutes = int(m.group(1)[1:3]), int(m.group(1)[4:6])
+    offset = timedelta(hours=hours, minutes=minutes)
+    return value.astimezone(timezone(-offset if m.group(1)[0] == "-" else offset))

@@ -123,14 +123,14 @@ def parse_uuid(text: str) -> UUID | None:
 
 
 def parse_time(text: str) -> datetime | None:
-    """A time literal as timezone-aware UTC datetime (no offset: UTC); None if not one.
+    """A time literal as timezone-aware datetime (no offset: UTC); None if not one.
 
     The forms of SPEC §3 with ASCII digits, read by :func:`wherelang.times.read_time`
     (the reader entity values go through too): fractional seconds round to microseconds
     as PostgreSQL rounds them, offsets go up to ±15:59.
 
     >>> parse_time("2025-02-18T23:16:34+02:00").isoformat()
-    '2025-02-18T21:16:34+00:00'
+    '2025-02-18T23:16:34+02:00'
     >>> parse_time("2025-02-18T23:16:34.1234567Z").isoformat()
     '2025-02-18T23:16:34.123457+00:00'
     >>> parse_time("yesterday") is None
