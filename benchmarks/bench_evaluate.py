@@ -2,13 +2,16 @@
 
 100,000 generated Unit-shaped dicts (10,000 under ``--quick``), as a JSON API returns
 them, filtered with the seed example and two heavier expressions. The reference row is
-a hand-written Python lambda doing the same work with the cheapest test first; the
-issue asks wherelang for at least 0.7x its rows/s. A second hand-written row, a
-generator of plain statements that trusts the data, is about as fast as pure Python
-filters these rows: the floor. Peers in the same run: pygeofilter's native
-evaluator (which compiles ECQL to a Python lambda) on the closest ECQL, where the issue
-asks wherelang for at least 5x; and cel-python on a sample of 2,000 rows (its
-interpreter is three orders of magnitude slower). pygeofilter's temporal operators
+a hand-written Python lambda doing the same work with the cheapest test first. Two
+wherelang rows are held to it (issue 17): the call most users make,
+``[e for e in rows if pred(e)]``, at least 0.85x its rows/s, and ``pred.filter(rows)``
+at least 0.9x. A second hand-written row, a generator of plain statements that trusts
+the data, is about as fast as pure Python filters these rows: the floor. Peers in the
+same run: pygeofilter's native evaluator (which compiles ECQL to a Python lambda) on
+the closest ECQL, and cel-python on a sample of 2,000 rows (its interpreter is three
+orders of magnitude slower). The old "5x pygeofilter" target is retired: on the regex
++ IN + LEN expression pygeofilter compiles to a plain lambda, so the anchor is the
+hand-written lambda. pygeofilter's temporal operators
 parse each time with dateutil, so the two groups with times run it on the same
 2,000-row sample; every row says what it ran on.
 """
@@ -226,18 +229,24 @@ def run(bench: Bench) -> None:
             group, "hand-written generator loop", lambda: _count(loop(rows)),
             units=count, unit="row", note="the floor: statements, no call per row, trusts the data",
         )  # fmt: skip
+        per_call = bench.measure(
+            group, "wherelang.compile(...) called per row",
+            lambda: _count([e for e in rows if predicate(e)]), units=count, unit="row",
+        )  # fmt: skip
         ours = bench.measure(
             group, "wherelang.filter", lambda: _count(predicate.filter(rows)),
             units=count, unit="row",
         )  # fmt: skip
-        cpu = _interleaved(
-            lambda: _count(builtins.filter(reference, rows)),
-            lambda: _count(predicate.filter(rows)),
-            3 if bench.quick else 7,
-        )
-        ours.note = (
-            f"target >= 0.7x the lambda; CPU time, best of interleaved runs: {cpu:.2f}x"
-        )
+        rounds = 3 if bench.quick else 7
+        for row, target, fn in (
+            (per_call, 0.85, lambda: _count([e for e in rows if predicate(e)])),
+            (ours, 0.9, lambda: _count(predicate.filter(rows))),
+        ):
+            cpu = _interleaved(lambda: _count(builtins.filter(reference, rows)), fn, rounds)
+            row.note = (
+                f"target >= {target}x the lambda: {ref.seconds / row.seconds:.2f}x; "
+                f"CPU time, best of interleaved runs: {cpu:.2f}x"
+            )
         bench.measure(
             group, "wherelang.filter, strict=True", lambda: _count(strict.filter(rows)),
             units=count, unit="row",
@@ -261,8 +270,8 @@ def run(bench: Bench) -> None:
             )  # fmt: skip
             peer.note = (
                 f"closest ECQL{'' if geo_rows is rows else f', on {len(geo_rows):,} rows'}; "
-                f"wherelang is {peer.seconds / ours.seconds:.1f}x faster (target >= 5x), "
-                f"the generator loop {peer.seconds / floor.seconds:.1f}x"
+                f"wherelang.filter is {peer.seconds / ours.seconds:.1f}x faster, "
+                f"the generator loop {peer.seconds / floor.seconds:.1f}x (no target: see above)"
             )
         cel = _cel(text)
         if isinstance(cel, str):

@@ -254,7 +254,7 @@ CONNECT = {
 }
 
 
-#: What an engine may refuse where PostgreSQL answers (documented in the README).
+#: What an engine may refuse where PostgreSQL answers (documented in docs/sql.md).
 KNOWN_LIMITS = {
     "postgres": ("NUL character", "lone surrogate"),
     "mariadb": ("MariaDB cannot address a key starting with '-'", "case-insensitive range wider"),

@@ -218,10 +218,10 @@ def test_python_dash_m() -> None:
 
 
 def _readme_examples() -> list[tuple[str, str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    sections = [text.split(f"## {name}", 1)[1].split("\n## ", 1)[0]
-                for name in ("Quick start", "Command line")]  # fmt: skip
-    section = "\n".join(sections)
+    """The ``$ wherelang`` lines of the README's quick start and of docs/cli.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    section = quick_start + "\n" + (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     examples = []
     for block in re.findall(r"```console\n(.*?)```", section, re.S):
         for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
@@ -239,7 +239,7 @@ def test_the_readme_has_command_line_examples() -> None:
 
 
 def test_readme_command_line_examples() -> None:
-    """Each ``$ wherelang ...`` line prints what the README shows (stderr included)."""
+    """Each ``$ wherelang ...`` line prints what the README or docs/cli.md shows (stderr included)."""
     calls = []
     for command, _ in README_EXAMPLES:
         words = shlex.split(command)

@@ -861,7 +861,7 @@ _ENTITIES = [
 def test_evaluation_never_raises(expr: Any) -> None:
     lenient = wherelang.compile(expr, UNIT)
     strict = wherelang.compile(expr, UNIT, strict=True)
-    exact = lenient._fn.__globals__["_exact"]  # the predicate without the fast shortcuts
+    exact = lenient.__globals__["_exact"]  # the predicate without the fast shortcuts
     failed_at = None
     for index, entity in enumerate(_ENTITIES):
         result = lenient(entity)
@@ -979,3 +979,26 @@ def test_fast_time_paths_read_what_the_exact_parser_reads(text: str) -> None:
     unread = wherelang.compile("CreatedAt IS NULL", UNIT)
     assert unread({"CreatedAt": text}) is (exact is None)
     assert len(list(unread.filter([{"CreatedAt": text}]))) == (exact is None)
+
+
+def test_predicate_is_the_generated_function() -> None:
+    """What compile returns is the generated function itself (no wrapper per call),
+    still a Predicate with its attributes, and strict errors are translated inside it."""
+    import types
+
+    text = "Slug = 'x' AND CreatedAt >= '2025-01-07'"
+    predicate = wherelang.compile(text, UNIT, strict=True)
+    assert type(predicate) is types.FunctionType
+    assert isinstance(predicate, Predicate) and not isinstance(lambda e: True, Predicate)
+    assert predicate.text == text and predicate.strict and predicate.schema is UNIT
+    assert predicate.expr == wherelang.parse(text, schema=UNIT)
+    assert "def _predicate(o):" in predicate.source
+    assert repr(predicate).startswith(f"<function Predicate({text!r}) at ")
+    assert wherelang.compile(predicate) is predicate
+    assert predicate({"Slug": "x", "CreatedAt": "2025-02-01T00:00:00Z"}) is True
+    with pytest.raises(WhereEvaluationError) as info:
+        predicate({"UnitID": U1, "Slug": "x", "CreatedAt": 7})
+    assert info.value.code == "wrong-type" and info.value.position == text.index("CreatedAt")
+    assert str(info.value.message).startswith(f"the entity (UnitID '{U1}'): CreatedAt holds 7")
+    with pytest.raises(WhereEvaluationError, match=r"^entity #1: CreatedAt holds 7"):
+        list(predicate.filter([{"Slug": "y"}, {"Slug": "x", "CreatedAt": 7}]))

@@ -401,7 +401,7 @@ def test_the_sample_is_realistic_and_consistent() -> None:
     assert all(u["SpaceID"] in spaces for u in units)
     assert all(set(u["ApprovedBy"] or ()) <= users for u in units)
     assert {u["UpstreamUnitID"] for u in units if u["UpstreamUnitID"]} <= {u["UnitID"] for u in units}
-    # Every where example the README and SPEC use finds some units and misses others.
+    # Every where example the docs and SPEC use finds some units and misses others.
     for where in ["Labels.tier = 'backend' AND LEN(ApprovedBy) > 0", "HeadRevisionNum > LiveRevisionNum",
                   "ApplyGates.complete/no-placeholders = true", "TargetID IS NULL",
                   "Labels.app.kubernetes.io/name IS NOT NULL", "CreatedAt >= '2025-02-01'"]:  # fmt: skip

@@ -532,18 +532,17 @@ def test_native_arrays_need_an_engine_with_arrays() -> None:
         wsql.to_sql(parse("Tags ? 'a'"), dialect="sqlite", mapping={"Tags": wsql.ArrayColumn("tags")})
 
 
-# --- the README's server-side example, run on PostgreSQL --------------------------------------
+# --- the server-side example of docs/sql.md, run on PostgreSQL --------------------------------------
 
 
 def _readme_sql_namespace() -> dict[str, Any]:
     import doctest
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## SQL\n", 1)[1].split("\n## ", 1)[0]
+    page = (Path(__file__).resolve().parent.parent / "docs" / "sql.md").read_text(encoding="utf-8")
     namespace: dict[str, Any] = {}
-    for example in doctest.DocTestParser().get_examples(section):
-        exec(compile(example.source, "README.md", "single"), namespace)
+    for example in doctest.DocTestParser().get_examples(page):
+        exec(compile(example.source, "docs/sql.md", "single"), namespace)
         if "list_units" in namespace:
             break
     return namespace
@@ -574,7 +573,7 @@ def test_readme_list_units_runs_on_postgres(pg: Any) -> None:
             extended = "''" in text
             expr = wherelang.parse(text, schema=unit, extended=extended)
             expected = sorted((u["Slug"],) for u in wherelang.filter(units, expr, unit))
-            if extended:  # the README's function parses strictly; call the same SQL directly
+            if extended:  # the page's function parses strictly; call the same SQL directly
                 clause = wherelang.to_sql(expr)
                 got = pg.execute(f'SELECT "Slug" FROM "units" WHERE {clause.sql} ORDER BY "Slug"',
                                  clause.params).fetchall()  # fmt: skip

@@ -30,8 +30,8 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from functools import lru_cache
-from typing import Any, TypeVar
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import re2
@@ -56,6 +56,7 @@ from .nodes import (
     Truth,
     walk,
 )
+from . import jsonpath
 from .regex import pg_iregex
 from .schema import Kind, Schema, Type
 from .times import read_time
@@ -795,6 +796,233 @@ def _element_test(
     return test
 
 
+# --- relation lists, JSON paths and Permissions (issue 12) -------------------------------
+#
+# Conditions on these forms do not fit the scalar templates above: each becomes one
+# function of the entity (``e``, a dict or a _View) returning True, False or None, built
+# once per condition. JSON path steps are compiled by wherelang.jsonpath into a selector
+# function; a list reference's condition is a predicate compiled for the related schema.
+
+_MIRROR = {Op.LT: Op.GT, Op.GT: Op.LT, Op.LE: Op.GE, Op.GE: Op.LE, Op.EQ: Op.EQ, Op.NE: Op.NE}
+
+
+def declared_type(schema: Schema | None, attr: Attr) -> Type | None:
+    """The type the schema declares for the attribute a path ends at (through its hops)."""
+    current = schema
+    for hop in attr.hops:
+        current = current.related(hop) if current is not None else None
+    if current is None:
+        return None
+    found = current.attributes.get(attr.name)
+    return found.type if found is not None else None
+
+
+def is_permissions_type(t: Type | None) -> bool:
+    """``map[string]map[string]map[uuid]bool``: action -> {"UserIDs": {user: true}}."""
+    if t is None or t.kind is not Kind.MAP or t.values is None:
+        return False
+    inner = t.values
+    return inner.kind is Kind.MAP and inner.values is not None and inner.values.kind is Kind.MAP
+
+
+def is_permissions(schema: Schema | None, attr: Attr) -> bool:
+    """``Permissions.<Action>.UserIDs``: the action is ``attr.key``."""
+    return attr.key is not None and is_permissions_type(declared_type(schema, attr))
+
+
+def _subject(node: Compare | In | IsNull) -> Operand:
+    if isinstance(node, Compare):
+        return node.right if isinstance(node.left, Literal) else node.left
+    return node.operand
+
+
+def _attr_of(operand: Operand) -> Attr | None:
+    if isinstance(operand, Len):
+        return operand.path if isinstance(operand.path, Attr) else None
+    return operand if isinstance(operand, Attr) else None
+
+
+def _value_getter(gen: _Generator, attr: Attr) -> Callable[[Any], Any]:
+    """``e -> the attribute's value as the entity holds it`` (through the hops)."""
+    name = attr.name
+    if not attr.hops:
+        return lambda e: e.get(name)
+    related, hops = _hop_getter(gen.resolver), attr.hops
+    return lambda e: related(e, hops).get(name)
+
+
+def _related_list(resolver: Resolver | None, field: str) -> Callable[[Any], list[Any]]:
+    """``e -> the entities a list reference names``: carried under the relation's field,
+    in an extended response, or from ``resolver(entity, field)``; none when not found."""
+
+    def entities(seen: Any) -> list[Any]:
+        if type(seen) is _View:
+            current, wrapper = seen.entity, seen.wrapper
+        else:
+            current, wrapper = seen, None
+        found = _getter(current)(field)
+        if found is None and wrapper is not None:
+            found = _getter(wrapper)(field)
+        if found is None and resolver is not None:
+            found = resolver(current, field)
+        if found is None:
+            return []
+        if isinstance(found, (list, tuple, set, frozenset)):
+            return [x for x in found if _is_entity(x)]
+        return [found] if _is_entity(found) else []
+
+    return entities
+
+
+def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool]:
+    """``Prefix.*.Attr OP x``: EXISTS a related entity for which ``Attr OP x`` is TRUE."""
+    from dataclasses import replace
+
+    field = attr.hops[0]
+    inner_attr = replace(attr, hops=attr.hops[1:], each=False, segments=attr.segments[2:] or (attr.name,))
+
+    def swap(operand: Operand) -> Operand:
+        if operand == attr:
+            return inner_attr
+        if isinstance(operand, Len) and operand.path == attr:
+            return replace(operand, path=inner_attr)
+        return operand
+
+    if isinstance(node, Compare):
+        inner: Expr = replace(node, left=swap(node.left), right=swap(node.right))
+    else:
+        inner = replace(node, operand=swap(node.operand))
+    schema = gen.schema.related(field) if gen.schema is not None else None
+    test = Predicate(inner, schema, strict=gen.norm.strict, resolver=gen.resolver)
+    entities = _related_list(gen.resolver, field)
+    return lambda e: any(test(x) for x in entities(e))
+
+
+def _string_matcher(op: Op, pattern: str) -> Callable[[str], bool]:
+    """The positive string test of a LIKE-family or regex operator on a JSON value; the
+    SQL/JSON path form is ``like_regex`` (ILIKE: flag "i", which folds case as ``~*``)."""
+    if op in (Op.LIKE, Op.NOT_LIKE):
+        return _like(pattern, False)
+    if op in (Op.ILIKE, Op.NOT_ILIKE):
+        pattern, ci = jsonpath.like_to_regex(pattern), True
+    else:
+        ci = op in (Op.IREGEX, Op.NOT_IREGEX)
+    folded = pg_iregex(pattern, ci)
+    if folded is not None:
+        return _regex_matcher(folded)
+    return _regex_matcher(pattern, case_sensitive=not ci)
+
+
+def _json_literal(node: Literal) -> object:
+    value = node.value
+    if isinstance(value, (UUID, datetime)):
+        return node.text if node.text is not None else str(value)
+    return value
+
+
+def _json_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool | None] | None:
+    get = _value_getter(gen, attr)
+    steps = attr.json
+    if isinstance(node, IsNull):
+        if not steps:
+            return None  # the attribute's own NULL test
+        found = jsonpath.exists(steps)
+        if node.negated:
+            return lambda e: found(get(e))
+        return lambda e: not found(get(e))
+    if isinstance(node, In):
+        texts = [jsonpath.json_text(_json_literal(v)) or str(v.value) for v in node.values]
+        test = jsonpath.in_list(steps, texts, node.negated)
+        return lambda e: test(get(e))
+    op, other = node.op, node.right
+    if isinstance(node.left, Literal):
+        op, other = _MIRROR[op], node.left
+    if not isinstance(other, Literal):
+        raise TypeError("a JSON path is compared with a literal only")
+    literal = _json_literal(other)
+    if op is Op.HAS:
+        test = jsonpath.has_key(steps, str(literal))
+    elif op.family in (Family.LIKE, Family.REGEX):
+        test = jsonpath.condition(steps, op, literal, _string_matcher(op, str(literal)))
+    else:
+        test = jsonpath.condition(steps, op, literal)
+    return lambda e: test(get(e))
+
+
+def _uuid_key(value: object) -> str | None:
+    return _uuid_text(value) if isinstance(value, str) else str(value) if isinstance(value, UUID) else None
+
+
+def _permission_users(gen: _Generator, attr: Attr) -> Callable[[Any], Mapping[Any, Any] | None]:
+    """``e -> Permissions[action]["UserIDs"]`` (an empty map when absent; None when the
+    Permissions attribute itself is NULL)."""
+    get, action = _value_getter(gen, attr), attr.key
+    empty: Mapping[Any, Any] = {}
+
+    def users(e: Any) -> Mapping[Any, Any] | None:
+        perms = get(e)
+        if perms is None:
+            return None
+        subjects = perms.get(action) if isinstance(perms, Mapping) else None
+        found = subjects.get("UserIDs") if isinstance(subjects, Mapping) else None
+        return found if isinstance(found, Mapping) else empty
+
+    return users
+
+
+def _permitted(users: Mapping[Any, Any]) -> set[str]:
+    return {k for k in (_uuid_key(key) for key, v in users.items() if v is True) if k is not None}
+
+
+def _permissions_condition(gen: _Generator, node: Compare, attr: Attr) -> Callable[[Any], bool | None]:
+    """``Permissions.<Action>.UserIDs ? u``: u is a key of that action's users whose value
+    is true (keys compare as UUIDs); NULL when Permissions itself is."""
+    users = _permission_users(gen, attr)
+    literal = node.right if isinstance(node.right, Literal) else None
+    wanted = _uuid_key(literal.value) if literal is not None else None
+
+    def test(e: Any) -> bool | None:
+        found = users(e)
+        if found is None:
+            return None
+        if wanted is None:
+            return False
+        if found.get(wanted) is True:
+            return True
+        return wanted in _permitted(found)
+
+    return test
+
+
+def permissions_length(gen: _Generator, attr: Attr) -> Callable[[Any], int]:
+    """``LEN(Permissions.<Action>.UserIDs)``: the users whose value is true."""
+    users = _permission_users(gen, attr)
+
+    def length(e: Any) -> int:
+        found = users(e)
+        return 0 if not found else len(_permitted(found))
+
+    return length
+
+
+def path_condition(gen: _Generator, node: Compare | In | IsNull) -> Callable[[Any], bool | None] | None:
+    """The function of the entity for a condition on a relation list, a JSON path or
+    Permissions; None for every other condition."""
+    operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+    for operand in operands:
+        attr = _attr_of(operand)
+        if attr is not None and attr.each:
+            return _each_condition(gen, node, attr)
+    attr = _attr_of(_subject(node))
+    if attr is None or isinstance(_subject(node), Len):
+        return None
+    if isinstance(node, Compare) and node.op is Op.HAS and is_permissions(gen.schema, attr):
+        return _permissions_condition(gen, node, attr)
+    if attr.json or (attr.type.kind is Kind.JSON and not isinstance(node, IsNull)):
+        return _json_condition(gen, node, attr)
+    return None
+
+
 # --- code generation ----------------------------------------------------------------------
 
 _NUMERIC = frozenset({Kind.INT, Kind.FLOAT})
@@ -938,6 +1166,9 @@ class _Generator:
         if isinstance(node, Len):
             attr = node.path
             assert isinstance(attr, Attr), "compile needs a typed tree"
+            if is_permissions(self.schema, attr):
+                code = f"{self.const(permissions_length(self, attr))}(e)"
+                return _Side(f"_float({code}, None)" if domain is Kind.FLOAT else code, False, node)
             v = self.temp()
             code = f"(len({v}) if type({v} := {self.raw(attr)}) in _SIZED else _length({v}, {self.const(attr)}))"
             if domain is Kind.FLOAT:
@@ -1000,6 +1231,10 @@ class _Generator:
         return f"({side.code} is {'not ' if node.negated else ''}None)"
 
     def predicate(self, node: Compare | In | IsNull, tri: bool) -> str:
+        special = path_condition(self, node)  # relation lists, JSON paths, Permissions
+        if special is not None:
+            call = f"{self.const(special)}(e)"
+            return call if tri else f"({call} is True)"
         if isinstance(node, Compare):
             return self.compare(node, tri)
         if isinstance(node, In):
@@ -1106,31 +1341,29 @@ class _Generator:
         fast = self.top(expr)
         self.fast_times = False
         view = f"e = _view(o, {self.const(self_key)}) if {test('o')} else o"
-        # _scan filters a whole iterable in one loop: no function call per entity.
-        if fast != body:  # a second version for common time strings, backed by the first
-            lines += [
-                "def _predicate(o):",
-                f"    {view}",
-                "    try:",
-                f"        return {fast}",
-                "    except ValueError:",
-                "        return _exact(o)",
-            ]
-            test_one = [
-                "try:",
-                f"    ok = {fast}",
-                "except ValueError:",
-                "    ok = _exact(o)",
-            ]
-        else:
-            lines.append("_predicate = _exact")
-            test_one = [f"ok = {body}"]
-        if self.norm.strict:  # a value of the wrong type raises, naming entity and index
-            test_one = ["try:", *("    " + line for line in test_one),
-                        "except _Wrong as wrong:", "    raise _fail(wrong, o, i) from None"]  # fmt: skip
+        # ``result(f)`` is the test of one entity as statements, f writing out the answer.
+        def result(out: Callable[[str], str]) -> list[str]:
+            if fast == body:
+                return [out(body)]
+            # a second version for common time strings, backed by the exact one
+            return ["try:", f"    {out(fast)}", "except ValueError:", f"    {out('_exact(o)')}"]
+
+        one = [view, *result(lambda code: f"return {code}")]
+        test_one = result(lambda code: f"ok = {code}")
+        if self.norm.strict:  # a value of the wrong type raises, naming the entity
+            # A try costs nothing in Python 3.11 until something is raised.
+            def strict(lines: list[str], index: str) -> list[str]:
+                return ["try:", *("    " + line for line in lines),
+                        "except _Wrong as wrong:", f"    raise _fail(wrong, o, {index}) from None"]  # fmt: skip
+
+            one = strict(one, "None")
+            test_one = strict(test_one, "i")
             scan = ["def _scan(rows):", "    i = -1", "    for o in rows:", "        i += 1"]
         else:
             scan = ["def _scan(rows):", "    for o in rows:"]
+        # The callable users get is this function itself: no wrapper call per entity.
+        lines += ["def _predicate(o):", *("    " + line for line in one)]
+        # _scan filters a whole iterable in one loop: no function call per entity.
         scan += [f"        {view}", *("        " + line for line in test_one)]
         scan += ["        if ok:", "            yield o"]
         lines += scan
@@ -1146,7 +1379,7 @@ class _Generator:
             "_uuids": _uuid_cache,
             "_view": _view,
             "_Wrong": _Wrong,
-            "_fail": None,  # set by Predicate: its error for a wrong value
+            "_fail": None,  # set by _PredicateType: the error for a wrong value
             "_fromiso": datetime.fromisoformat,
             "ValueError": ValueError,
             "len": len,
@@ -1212,35 +1445,27 @@ def _self_key(schema: Schema | None) -> str | None:
 # --- the public API -------------------------------------------------------------------
 
 
-class Predicate:
-    """A compiled where expression: call it with an entity to get True or False.
+class _PredicateType(type):
+    """``Predicate(...)`` returns the generated function itself, carrying the
+    predicate's attributes: a call costs one Python call, with no wrapper method in
+    between. ``isinstance(f, Predicate)`` is True for such functions."""
 
-    Only a TRUE result matches; unknown (NULL) does not. ``source`` is the generated
-    Python code, for the curious; it holds no user text.
-    """
-
-    __slots__ = ("expr", "schema", "strict", "text", "source", "_fn", "_scan")
-
-    def __init__(
-        self,
+    def __call__(
+        cls,
         expr: Expr,
         schema: Schema | None = None,
         *,
         strict: bool = False,
         resolver: Resolver | None = None,
         text: str | None = None,
-    ) -> None:
+    ) -> Any:
         if _has_paths(expr):
             raise TypeError("compile needs a typed tree: parse with a schema first")
-        self.expr = expr
-        self.schema = schema
-        self.strict = strict
-        self.text = text
         gen = _Generator(schema, strict, resolver)
         try:
-            self.source, namespace = gen.function(expr)
-            namespace["_fail"] = self._error
-            code = builtins.compile(self.source, "<wherelang predicate>", "exec")
+            source, namespace = gen.function(expr)
+            namespace["_fail"] = partial(_wrong_type, schema, text)
+            code = builtins.compile(source, "<wherelang predicate>", "exec")
         except (RecursionError, MemoryError, SyntaxError):
             # A tree built in code, nested past what parse's Limits allow (max_depth
             # 100 at most): Python's compiler gives up on ~200 nested parentheses.
@@ -1251,43 +1476,77 @@ class Predicate:
                 hint="flatten the expression: parse() refuses nesting past Limits.max_depth",
             ) from None
         exec(code, namespace)  # the source holds only generated names; see _Generator
-        self._fn: Callable[[Any], bool] = namespace["_predicate"]  # type: ignore[assignment]
-        self._scan: Callable[[Iterable[Any]], Iterator[Any]] = namespace["_scan"]  # type: ignore[assignment]
+        fn: Any = namespace["_predicate"]
+        fn.expr, fn.schema, fn.strict, fn.text, fn.source = expr, schema, strict, text, source
+        fn.filter = namespace["_scan"]
+        fn.__wherelang_predicate__ = True
+        # what repr() shows: <function Predicate('Slug = ...') at 0x...>
+        fn.__name__ = fn.__qualname__ = f"Predicate({expr.to_where()!r})"
+        return fn
 
-    def __call__(self, entity: Any) -> bool:
-        try:
-            return self._fn(entity)
-        except _Wrong as wrong:
-            raise self._error(wrong, entity, None) from None
+    def __instancecheck__(cls, obj: object) -> bool:
+        return getattr(obj, "__wherelang_predicate__", False) is True
 
-    def filter(self, entities: Iterable[T]) -> Iterator[T]:
-        """The entities that match, lazily, in their order."""
-        return self._scan(entities)
 
-    def _error(self, wrong: _Wrong, entity: Any, index: int | None) -> WhereEvaluationError:
-        entity_text = "the entity" if index is None else f"entity #{index}"
-        id_name = self.schema.id if self.schema is not None else None
-        if id_name:
-            ident = _view(entity, _self_key(self.schema)).get(id_name)
-            if ident is not None:
-                entity_text += f" ({id_name} {str(ident)!r})"
-        label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
-        span = wrong.label.span
-        shown = repr(wrong.value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return WhereEvaluationError(
-            "wrong-type",
-            f"{entity_text}: {label} holds {shown} ({type(wrong.value).__name__}), "
-            f"not {wrong.kind}",
-            text=self.text,
-            position=span.offset if self.text is not None else None,
-            length=span.length,
-            hint="fix the data, or evaluate without strict=True to treat it as NULL",
-        )
+class Predicate(metaclass=_PredicateType):
+    """A compiled where expression: call it with an entity to get True or False.
 
-    def __repr__(self) -> str:
-        return f"Predicate({self.expr.to_where()!r})"
+    Only a TRUE result matches; unknown (NULL) does not. ``source`` is the generated
+    Python code, for the curious; it holds no user text. The object is a plain Python
+    function (the generated one), so calling it costs what calling a lambda costs.
+
+    ``Predicate(expr, schema, strict=..., resolver=..., text=...)`` compiles a typed
+    tree; :func:`compile` does the same from text or an untyped tree, with a cache.
+    """
+
+    expr: Expr
+    schema: Schema | None
+    strict: bool
+    text: str | None
+    source: str
+
+    if TYPE_CHECKING:  # what the generated function offers (see _PredicateType)
+
+        def __init__(
+            self,
+            expr: Expr,
+            schema: Schema | None = None,
+            *,
+            strict: bool = False,
+            resolver: Resolver | None = None,
+            text: str | None = None,
+        ) -> None: ...
+
+        def __call__(self, entity: Any) -> bool: ...
+
+        def filter(self, entities: Iterable[T]) -> Iterator[T]:
+            """The entities that match, lazily, in their order."""
+
+
+def _wrong_type(
+    schema: Schema | None, text: str | None, wrong: _Wrong, entity: Any, index: int | None
+) -> WhereEvaluationError:
+    """The error of strict evaluation for an entity value of the wrong type."""
+    entity_text = "the entity" if index is None else f"entity #{index}"
+    id_name = schema.id if schema is not None else None
+    if id_name:
+        ident = _view(entity, _self_key(schema)).get(id_name)
+        if ident is not None:
+            entity_text += f" ({id_name} {str(ident)!r})"
+    label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
+    span = wrong.label.span
+    shown = repr(wrong.value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return WhereEvaluationError(
+        "wrong-type",
+        f"{entity_text}: {label} holds {shown} ({type(wrong.value).__name__}), "
+        f"not {wrong.kind}",
+        text=text,
+        position=span.offset if text is not None else None,
+        length=span.length,
+        hint="fix the data, or evaluate without strict=True to treat it as NULL",
+    )
 
 
 def _has_paths(expr: Expr) -> bool:

@@ -605,3 +605,248 @@ def _comparable(a: Type, b: Type) -> bool:
     if a.kind in numbers and b.kind in numbers:
         return True
     return a.kind is b.kind and a.kind not in (Kind.JSON, Kind.ARRAY, Kind.MAP)
+
+
+# --- entities with nested JSON, list references and Permissions (issue 12) -----------------
+#
+# Typed trees (Attr nodes, as validation resolves them) of the forms a parser cannot yet
+# write: JSON paths (every step kind and the split), ``Prefix.*.Attr`` over a list
+# reference, ``Permissions.<Action>.UserIDs``; and entities whose values reach them. Keys
+# and strings come from small pools so that generated paths and data meet.
+
+from .nodes import Attr, JsonStep  # noqa: E402
+
+__all__ += ["json_documents", "json_steps", "json_conditions", "path_schema", "path_entities", "path_expressions"]
+
+#: JSON member names: plain, with '/' and '~', a dot (written ~1 in a path), non-ASCII
+JSON_KEYS = ("a", "b", "name", "spec", "x/y", "k~0", "a.b", "ü", "名")
+#: strings in data and literals: equal across kinds ("3", "true"), case, accents, colons
+JSON_STRINGS = ("web", "db", "nginx:latest", "", "A", "a", "é", "3", "true", "Web-1", "ß")
+_JSON_NUMBERS = st.one_of(
+    st.integers(-3, 5),
+    st.sampled_from([1.5, -0.5, 3.0, 2.25, 1e20, -7.75, 0.1]),
+    st.integers(-(2**62), 2**62),
+)
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), _JSON_NUMBERS, st.sampled_from(JSON_STRINGS),
+)
+
+
+def json_documents(max_leaves: int = 12) -> st.SearchStrategy[object]:
+    """JSON values as ``json.loads`` gives them: objects (members missing or null),
+    arrays of objects and of arrays, ints and floats, keys with ``/``, ``~``, ``.`` and
+    non-ASCII letters."""
+    return st.recursive(
+        _JSON_SCALARS,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.sampled_from(JSON_KEYS), inner, max_size=4),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def _selecting_steps() -> st.SearchStrategy[JsonStep]:
+    return st.one_of(
+        st.sampled_from(JSON_KEYS).map(lambda k: JsonStep("key", k)),
+        st.sampled_from(JSON_KEYS).map(lambda k: JsonStep("key", k)),
+        st.integers(0, 2).map(lambda i: JsonStep("index", index=i)),
+        st.just(JsonStep("any")),
+        st.builds(
+            lambda k, v: JsonStep("match", k, value=v),
+            st.sampled_from(JSON_KEYS),
+            st.sampled_from([s for s in JSON_STRINGS if s]),
+        ),
+    )
+
+
+def json_steps(split: bool = True) -> st.SearchStrategy[tuple[JsonStep, ...]]:
+    """1 to 4 steps of every kind, sometimes a ``.|`` split followed by keys and indexes."""
+    plain = st.one_of(
+        st.sampled_from(JSON_KEYS).map(lambda k: JsonStep("key", k)),
+        st.integers(0, 1).map(lambda i: JsonStep("index", index=i)),
+    )
+    left = st.lists(_selecting_steps(), min_size=1, max_size=4).map(tuple)
+    if not split:
+        return left
+    right = st.lists(plain, min_size=1, max_size=2).map(tuple)
+    return st.one_of(
+        left,
+        st.builds(lambda a, b: (*a, JsonStep("split"), *b), left, right),
+    )
+
+
+def _json_literals() -> st.SearchStrategy[Literal]:
+    return st.one_of(
+        st.sampled_from(JSON_STRINGS).map(Literal),
+        st.integers(-3, 5).map(Literal),
+        st.sampled_from([Decimal("1.5"), Decimal("-0.5"), Decimal("3.0"), Decimal("1E+20")]).map(Literal),
+        st.booleans().map(Literal),
+    )
+
+
+_STRING_OPS = [Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE, Op.REGEX, Op.IREGEX, Op.NOT_REGEX, Op.NOT_IREGEX]
+_JSON_PATTERNS = ("%", "w%", "%:latest", "_", "%b", "A%", "^w", "e", "b$", "^[0-9]+$", "^(a|b)", "É", "ss")
+_ORDER_OPS = [Op.EQ, Op.NE, Op.LT, Op.GT, Op.LE, Op.GE]
+
+
+def json_conditions(attribute: str = "Data", hops: tuple[str, ...] = ()) -> st.SearchStrategy[Expr]:
+    """Conditions on a path into the JSON attribute ``attribute``: comparisons (the
+    literal's kind decides), the LIKE and regex families, ``?``, ``IN``, ``IS NULL``."""
+    json_type = Type(Kind.JSON)
+
+    def attr(steps: tuple[JsonStep, ...]) -> Attr:
+        return Attr((*hops, attribute), hops, attribute, None, json_type, json=steps)
+
+    paths = json_steps().map(attr)
+    patterns = st.sampled_from(_JSON_PATTERNS).map(Literal)
+    return st.one_of(
+        st.builds(Compare, paths, st.sampled_from(_ORDER_OPS), _json_literals()),
+        st.builds(Compare, paths, st.sampled_from(_STRING_OPS), patterns),
+        st.builds(Compare, paths, st.just(Op.HAS), st.sampled_from(JSON_KEYS + JSON_STRINGS[:3]).map(Literal)),
+        st.builds(
+            In, paths,
+            st.lists(st.sampled_from(("3", "1", "0", "true", "web", "", "-7", "100000000000000000000")).map(Literal), min_size=1, max_size=3).map(tuple),
+            st.booleans(),
+        ),
+        st.builds(IsNull, paths, st.booleans()),
+    )  # fmt: skip
+
+
+_UUID_POOL = (
+    "7c61626f-ddbe-41af-93f6-b69f4ab6d308",
+    "00000000-0000-0000-0000-000000000001",
+    "8d5e1a3c-0b7e-4f4a-9d55-2f3c1a9b7e10",
+)
+_ACTIONS = ("View", "Edit", "Admin")
+
+
+def path_schema() -> Schema:
+    """A ``Unit`` with a JSON ``Data``, a list reference ``FromLinkID`` (field
+    ``FromLink``) to ``Link`` entities, and ``Permissions``; its resolver knows Link."""
+    from .schema import Attribute, Relation
+
+    link = Schema("Link", [
+        Attribute("LinkID", Type(Kind.UUID)),
+        Attribute("Slug", Type(Kind.STRING)),
+        Attribute("Weight", Type(Kind.INT)),
+        Attribute("Labels", Type.of({"type": "map", "values": "string"})),
+        Attribute("Data", Type(Kind.JSON)),
+    ], id="LinkID")  # fmt: skip
+    schemas = {"Link": link}
+    unit = Schema("Unit", [
+        Attribute("UnitID", Type(Kind.UUID)),
+        Attribute("Slug", Type(Kind.STRING)),
+        Attribute("Data", Type(Kind.JSON)),
+        Attribute("FromLinkID", Type.of({"type": "array", "items": "uuid"})),
+        Attribute("Permissions", PERMISSIONS),
+    ], [Relation("FromLink", "FromLinkID", "Link", many=True)], id="UnitID",
+        resolver=schemas.get)  # fmt: skip
+    schemas["Unit"] = unit
+    return unit
+
+
+#: ``map[string]map[string]map[uuid]bool``: action -> {"UserIDs": {user: true}}
+PERMISSIONS = Type.of({"type": "map", "values": {"type": "map", "values": {"type": "map", "keys": "uuid", "values": "bool"}}})
+_USERS = Type.of({"type": "map", "keys": "uuid", "values": "bool"})
+
+
+def _links() -> st.SearchStrategy[dict[str, object]]:
+    return st.fixed_dictionaries(
+        {"Slug": st.one_of(st.none(), st.sampled_from(JSON_STRINGS))},
+        optional={
+            "Weight": st.one_of(st.none(), st.integers(-2, 3)),
+            "Labels": st.dictionaries(st.sampled_from(("tier", "env")), st.sampled_from(("web", "db", "A"))),
+            "Data": json_documents(6),
+        },
+    )
+
+
+def _permissions() -> st.SearchStrategy[object]:
+    users = st.dictionaries(
+        st.sampled_from(_UUID_POOL).flatmap(lambda u: st.sampled_from((u, u.upper()))),
+        st.one_of(st.booleans(), st.none()), max_size=3,
+    )  # fmt: skip
+    action: st.SearchStrategy[object] = st.one_of(
+        st.fixed_dictionaries({"UserIDs": users}), st.just({}), st.none()
+    )
+    return st.one_of(st.none(), st.dictionaries(st.sampled_from(_ACTIONS), action, max_size=3))
+
+
+def path_entities() -> st.SearchStrategy[dict[str, object]]:
+    """Units for :func:`path_schema`: ``Data`` documents, related Links carried under
+    ``FromLink`` (empty lists, missing attributes, NULLs), ``Permissions``."""
+    return st.fixed_dictionaries(
+        {"Slug": st.sampled_from(JSON_STRINGS)},
+        optional={
+            "Data": json_documents(),
+            "FromLink": st.lists(_links(), max_size=3),
+            "Permissions": _permissions(),
+        },
+    )
+
+
+def _each_conditions() -> st.SearchStrategy[Expr]:
+    string = Type(Kind.STRING)
+
+    def each(name: str, type: Type, key: str | None = None) -> Attr:
+        segments = ("FromLink", "*", name) + ((key,) if key else ())
+        return Attr(segments, ("FromLink",), name, key, type, each=True)
+
+    slug = st.just(each("Slug", string))
+    weight = st.just(each("Weight", Type(Kind.INT)))
+    label = st.sampled_from(("tier", "env")).map(lambda k: each("Labels", string, k))
+    labels = st.just(each("Labels", Type.of({"type": "map", "values": "string"})))
+    strings = st.sampled_from(JSON_STRINGS).map(Literal)
+    return st.one_of(
+        st.builds(Compare, st.one_of(slug, label), st.sampled_from(_ORDER_OPS), strings),
+        st.builds(Compare, slug, st.sampled_from([Op.LIKE, Op.NOT_LIKE, Op.ILIKE]), st.sampled_from(("w%", "%", "_", "A%")).map(Literal)),
+        st.builds(Compare, weight, st.sampled_from(_ORDER_OPS), st.integers(-2, 3).map(Literal)),
+        st.builds(In, st.one_of(slug, label), st.lists(strings, min_size=1, max_size=3).map(tuple), st.booleans()),
+        st.builds(IsNull, st.one_of(slug, weight, label), st.booleans()),
+        st.builds(Compare, labels, st.just(Op.HAS), st.sampled_from(("tier", "env")).map(Literal)),
+        st.builds(Compare, labels.map(Len), st.sampled_from(_ORDER_OPS), st.integers(0, 2).map(Literal)),
+        json_conditions("Data").map(lambda c: _each_json(c)),
+    )  # fmt: skip
+
+
+def _each_json(node: Expr) -> Expr:
+    """A JSON condition on the related Link's Data: ``FromLink.*.Data.<path>``."""
+    from dataclasses import replace
+
+    assert isinstance(node, (Compare, In, IsNull))
+    target = node.left if isinstance(node, Compare) else node.operand
+    assert isinstance(target, Attr)
+    moved = replace(target, segments=("FromLink", "*", *target.segments), hops=("FromLink",), each=True)
+    if isinstance(node, Compare):
+        return replace(node, left=moved)
+    return replace(node, operand=moved)
+
+
+def _permission_conditions() -> st.SearchStrategy[Expr]:
+    users = st.sampled_from(_ACTIONS).map(
+        lambda a: Attr(("Permissions", a, "UserIDs"), (), "Permissions", a, _USERS)
+    )
+    return st.one_of(
+        st.builds(Compare, users, st.just(Op.HAS), st.sampled_from(_UUID_POOL).map(Literal)),
+        st.builds(Compare, users.map(Len), st.sampled_from(_ORDER_OPS), st.integers(0, 2).map(Literal)),
+    )
+
+
+def path_expressions(extended: bool = True) -> st.SearchStrategy[Expr]:
+    """Typed trees for :func:`path_schema` built from the new forms (JSON paths, list
+    references, Permissions), alone or joined with AND (and, extended, OR, NOT and
+    ``IS [NOT] TRUE|FALSE``)."""
+    base = st.one_of(json_conditions(), json_conditions(), _each_conditions(), _permission_conditions())
+    leaf = st.one_of(base, st.builds(Truth, base, st.booleans(), st.booleans()))
+    if not extended:
+        return st.one_of(leaf, st.lists(leaf, min_size=2, max_size=3).map(lambda xs: And(tuple(xs))))
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: _flat(And, xs)),
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: _flat(Or, xs)),
+            inner.map(Not),
+        ),
+        max_leaves=4,
+    )

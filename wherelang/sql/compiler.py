@@ -1,0 +1,477 @@
+"""The compiler: a typed where tree to a sqlglot tree, through one :class:`Engine`,
+then to text with bound parameters in the driver's style."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from ..errors import WhereError, WhereSqlError
+from ..nodes import (
+    And,
+    Attr,
+    Compare,
+    Expr,
+    In,
+    IsNull,
+    Len,
+    Literal,
+    Node,
+    Not,
+    Op,
+    Operand,
+    Or,
+    Path,
+    Truth,
+    Value,
+    walk,
+)
+from ..schema import Kind, Type
+from .base import Engine
+from .mapping import ArrayColumn, Column, Joined, JsonPath, Target
+from .registry import _engine
+
+__all__ = ["SqlClause", "OPERATORS", "to_sql", "to_sqlglot"]
+
+
+@dataclass(frozen=True, slots=True)
+class SqlClause:
+    """A compiled WHERE clause: ``sql`` text and positional ``params`` for the driver."""
+
+    sql: str
+    params: tuple[Any, ...]
+    dialect: str
+
+    def __str__(self) -> str:
+        return self.sql
+
+
+_Builder = Callable[["_Compiler", Compare], exp.Expression]
+
+
+def _cmp(cls: type[exp.Expression]) -> _Builder:
+    def build(c: _Compiler, node: Compare) -> exp.Expression:
+        ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
+        return cls(this=c.operand(node.left, node.right, ordered),
+                   expression=c.operand(node.right, node.left, ordered))  # fmt: skip
+
+    return build
+
+
+def _negate(build: _Builder) -> _Builder:
+    def negated(c: _Compiler, node: Compare) -> exp.Expression:
+        return exp.Not(this=exp.Paren(this=build(c, node)))
+
+    return negated
+
+
+def _like(c: _Compiler, node: Compare) -> exp.Expression:
+    return c.engine.like(c.operand(node.left, node.right, False), c.pattern(node))
+
+
+def _ilike(c: _Compiler, node: Compare) -> exp.Expression:
+    return c.engine.ilike(c.operand(node.left, node.right, False), c.pattern(node))
+
+
+def _regex(ci: bool) -> _Builder:
+    def build(c: _Compiler, node: Compare) -> exp.Expression:
+        return c.regex(node, ci)
+
+    return build
+
+
+def _has(c: _Compiler, node: Compare) -> exp.Expression:
+    return c.has(node)
+
+
+#: One SQL builder per operator (a test checks that every Op has one).
+OPERATORS: Mapping[Op, _Builder] = {
+    Op.EQ: _cmp(exp.EQ),
+    Op.NE: _cmp(exp.NEQ),
+    Op.LT: _cmp(exp.LT),
+    Op.GT: _cmp(exp.GT),
+    Op.LE: _cmp(exp.LTE),
+    Op.GE: _cmp(exp.GTE),
+    Op.LIKE: _like,
+    Op.NOT_LIKE: _negate(_like),
+    Op.ILIKE: _ilike,
+    Op.NOT_ILIKE: _negate(_ilike),
+    Op.REGEX: _regex(False),
+    Op.IREGEX: _regex(True),
+    Op.NOT_REGEX: _negate(_regex(False)),
+    Op.NOT_IREGEX: _negate(_regex(True)),
+    Op.HAS: _has,
+}
+
+
+class _Compiler:
+    def __init__(self, engine: Engine, mapping: Mapping[str, Target], table: str | None) -> None:
+        self.engine = engine
+        self.mapping = mapping
+        self.table = table
+        self.values: list[Any] = []
+
+    # values
+
+    def bind(self, value: Any) -> exp.Expression:
+        if isinstance(value, str):
+            self.engine.check_text(value)
+        self.values.append(value)
+        return exp.Placeholder(this=f"wl{len(self.values) - 1}")
+
+    def literal(self, lit: Literal, type: Type | None) -> exp.Expression:
+        return self.bind(self.engine.param(lit.value, type))
+
+    def pattern(self, node: Compare) -> exp.Expression:
+        assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
+        return self.bind(self.engine.param(node.right.value, None))
+
+    # where an attribute lives
+
+    def locate(self, attr: Attr) -> tuple[str | Column | JsonPath | ArrayColumn, str | None]:
+        mapping, table = self.mapping, self.table
+        for hop in attr.hops:
+            target = mapping.get(hop)
+            if not isinstance(target, Joined):
+                raise WhereSqlError(
+                    "sql-unmapped-relation",
+                    f"the relation {hop!r} of {attr.to_where()} has no joined table",
+                    hint=f"pass mapping={{{hop!r}: Joined('alias')}} and join that table",
+                )
+            mapping, table = target.mapping, target.alias
+        target = mapping.get(attr.name, attr.name)
+        if isinstance(target, Joined):
+            raise WhereSqlError("sql-bad-mapping", f"{attr.name!r} is mapped to a join, not a column")
+        return target, table
+
+    def column(self, name: str, table: str | None) -> exp.Column:
+        return exp.column(name, table=table, quoted=True)
+
+    def container(self, attr: Attr) -> tuple[exp.Expression, bool]:
+        """The SQL of an array or map attribute, and whether it is a native array."""
+        target, table = self.locate(attr)
+        if isinstance(target, str):
+            return self.column(target, table), False
+        if isinstance(target, Column):
+            return self.column(target.name, target.table or table), False
+        if isinstance(target, ArrayColumn):
+            return self.column(target.name, target.table or table), True
+        col = self.column(target.column, target.table or table)
+        return self.engine.json_container(col, target.path), False
+
+    def value(self, attr: Attr) -> exp.Expression:
+        """The SQL value of an attribute operand, typed as ``attr.type``."""
+        target, table = self.locate(attr)
+        kind = attr.type.kind
+        if attr.key is not None:
+            doc, native = self.container(Attr(attr.segments, attr.hops, attr.name, None, attr.type))
+            if native:
+                raise self.engine.unsupported("a map key on a native array column")
+            return self.json_scalar(doc, (self.map_key(attr),), kind)
+        if isinstance(target, JsonPath):
+            col = self.column(target.column, target.table or table)
+            if attr.type.is_container:
+                return self.keys_to_params(self.engine.json_container(col, target.path))
+            return self.json_scalar(col, target.path, kind)
+        name = target if isinstance(target, str) else target.name
+        tab = table if isinstance(target, str) else (target.table or table)
+        return self.column(name, tab)
+
+    def map_key(self, attr: Attr) -> str:
+        assert attr.key is not None
+        return attr.key
+
+    def json_scalar(self, doc: exp.Expression, keys: tuple[str, ...], kind: Kind) -> exp.Expression:
+        e = self.engine.json_scalar(doc, keys, kind)
+        return self.keys_to_params(e)
+
+    def keys_to_params(self, e: exp.Expression) -> exp.Expression:
+        """JSON keys and paths (built from user text) become bound values too."""
+
+        def swap(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Placeholder) and node.name == "wl_key":
+                return self.bind(node.args["key"])
+            return node
+
+        return e.transform(swap)
+
+    def operand(self, node: Operand, other: Operand, ordered: bool) -> exp.Expression:
+        if isinstance(node, Literal):
+            type = _operand_type(other)
+            return self.literal(node, type)
+        if isinstance(node, Len):
+            return self.length(node)
+        if isinstance(node, Attr):
+            e = self.value(node)
+            if node.type.kind is Kind.STRING:
+                e = self.engine.text(e, ordered)
+            return e
+        raise _untyped(node)
+
+    def length(self, node: Len) -> exp.Expression:
+        attr = node.path
+        if not isinstance(attr, Attr):
+            raise _untyped(node)
+        doc, native = self.container(attr)
+        if native:
+            return self.engine.native_len(doc)
+        if attr.key is not None:
+            raise self.engine.unsupported("LEN() of a map value")
+        e = self.engine.map_len(doc) if attr.type.kind is Kind.MAP else self.engine.array_len(doc)
+        return self.keys_to_params(e)
+
+    # operators
+
+    def regex(self, node: Compare, ci: bool) -> exp.Expression:
+        assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
+        x = self.operand(node.left, node.right, False)
+        if "\x00" in node.right.value:
+            raise self.engine.unsupported("a NUL character in a pattern")
+        pattern, ci = self.engine.regex_pattern(node.right.value, ci)
+        return self.engine.regex(x, self.bind(pattern), ci)
+
+    def has(self, node: Compare) -> exp.Expression:
+        attr, lit = node.left, node.right
+        if not isinstance(attr, Attr):
+            raise _untyped(attr)
+        assert isinstance(lit, Literal)
+        doc, native = self.container(attr)
+        type = attr.type
+        if type.kind is Kind.MAP:
+            key = lit.value
+            assert isinstance(key, str)  # keys match exactly, as in memory (UUID keys too)
+            return self.keys_to_params(self.engine.has_key(doc, key))
+        assert type.items is not None
+        kind = type.items.kind
+        if kind is Kind.JSON:
+            raise self.engine.unsupported("? on an array of json values")
+        value = self.bind(self.element(lit.value, type.items))
+        if native:
+            return self.engine.native_has(doc, value, kind)
+        return self.keys_to_params(self.engine.array_has(doc, value, kind))
+
+    def element(self, value: Value, type: Type) -> Any:
+        return self.engine.element(value, type)
+
+    # expressions
+
+    def expr(self, node: Expr) -> exp.Expression:
+        if isinstance(node, And):
+            return _join(exp.And, [self.expr(i) for i in node.items])
+        if isinstance(node, Or):
+            return _join(exp.Or, [self.expr(i) for i in node.items])
+        if isinstance(node, Not):
+            return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
+        if isinstance(node, Truth):
+            return self.truth(node)
+        if isinstance(node, Compare):
+            return OPERATORS[node.op](self, node)
+        if isinstance(node, In):
+            operand = self.operand(node.operand, node.operand, False)
+            type = _operand_type(node.operand)
+            values = [self.literal(v, type) for v in node.values]
+            e: exp.Expression = exp.In(this=operand, expressions=values)
+            return exp.Not(this=e) if node.negated else e
+        if isinstance(node, IsNull):
+            tested = node.operand
+            if isinstance(tested, Attr) and tested.type.is_container and tested.key is None:
+                subject, _ = self.container(tested)
+                subject = self.keys_to_params(subject)
+            elif isinstance(tested, (Attr, Len, Literal)):
+                subject = self.operand(tested, tested, False)
+            else:
+                raise _untyped(tested)
+            e = exp.Is(this=subject, expression=exp.Null())
+            return exp.Not(this=e) if node.negated else e
+        raise _untyped(node)
+
+    def truth(self, node: Truth) -> exp.Expression:
+        # COALESCE, not IS TRUE: some dialects' generators drop IS TRUE (Trino, Snowflake).
+        inner = exp.Paren(this=self.expr(node.expr))
+        test: exp.Expression = inner if node.value else exp.Not(this=inner)
+        e: exp.Expression = exp.Coalesce(this=test, expressions=[exp.false()])
+        return exp.Not(this=e) if node.negated else e
+
+
+def _join(cls: type[exp.And] | type[exp.Or], items: list[exp.Expression]) -> exp.Expression:
+    wrapped = [exp.Paren(this=i) if isinstance(i, exp.Connector) else i for i in items]
+    out: exp.Expression = wrapped[0]
+    for item in wrapped[1:]:
+        out = cls(this=out, expression=item)
+    return out
+
+
+def _operand_type(node: Operand) -> Type | None:
+    if isinstance(node, Attr):
+        return node.type
+    if isinstance(node, Len):
+        return Type(Kind.INT)
+    return None
+
+
+def _untyped(node: Node) -> WhereError:
+    return WhereSqlError(
+        "sql-untyped",
+        f"{node.to_where()} is not checked against a schema",
+        hint="parse with a schema: wherelang.parse(text, schema=...)",
+    )
+
+
+def _check_typed(expr: Expr) -> None:
+    for node in walk(expr):
+        if isinstance(node, Path):
+            raise _untyped(node)
+        if not isinstance(node, Node):
+            raise WhereSqlError("sql-untyped", f"not a where expression: {type(node).__name__}")
+
+
+def _freeze(mapping: Mapping[str, Target] | None) -> tuple[tuple[str, Target], ...]:
+    return tuple(sorted((mapping or {}).items(), key=lambda kv: kv[0]))
+
+
+# A placeholder is generated as this sentinel, then replaced in text order: sqlglot
+# does not always generate children left to right (IN writes its list first). With
+# params the text holds no user text, so the sentinel cannot be forged.
+_SENTINEL = re.compile("\x01(\\d+)\x02")
+
+
+class _Generator:
+    """Wraps the dialect's sqlglot generator so placeholders come out in the driver's
+    style, with the values in the order the placeholders appear in the text."""
+
+    _classes: ClassVar[dict[str, type[Any]]] = {}
+
+    @classmethod
+    def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
+        dialect = Dialect.get_or_raise(engine.dialect)
+        base = dialect.generator_class
+        sub = cls._classes.get(engine.dialect)
+        if sub is None:
+
+            def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
+                name = expression.name
+                if name.startswith("wl") and name[2:].isdigit():
+                    return f"\x01{name[2:]}\x02"
+                return base.placeholder_sql(self, expression)
+
+            transforms: dict[Any, Any] = {**base.TRANSFORMS, **engine.transforms}
+            sub = type(
+                f"Wherelang{base.__name__}",
+                (base,),
+                {"placeholder_sql": placeholder_sql, "TRANSFORMS": transforms},
+            )
+            cls._classes[engine.dialect] = sub
+        gen = sub(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+        try:
+            sql: str = gen.generate(tree, copy=False)
+        except SqlglotError as exc:
+            raise engine.unsupported(f"this expression ({exc})") from None
+        order = [int(m.group(1)) for m in _SENTINEL.finditer(sql)]
+        mark = engine.placeholder or "?"
+        return _SENTINEL.sub(lambda m: mark, sql), tuple(values[i] for i in order)
+
+
+def _compile(
+    expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, table: str | None
+) -> tuple[Engine, exp.Expression, list[Any]]:
+    if not isinstance(expr, Node):
+        raise WhereSqlError("sql-untyped", f"expected a where expression, got {type(expr).__name__}")
+    _check_typed(expr)
+    engine = _engine(dialect)
+    compiler = _Compiler(engine, dict(mapping or {}), table)
+    tree = compiler.expr(expr)
+    return engine, tree, compiler.values
+
+
+def _inline(engine: Engine, tree: exp.Expression, values: list[Any]) -> exp.Expression:
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name.startswith("wl") and node.name[2:].isdigit():
+            value = values[int(node.name[2:])]
+            if isinstance(value, str) and "\x00" in value:
+                raise engine.unsupported(
+                    "a NUL character in an inlined literal", "bind it: to_sql(..., params=True)"
+                )
+            return engine.inline(value)
+        return node
+
+    return tree.transform(swap)
+
+
+@lru_cache(maxsize=2048)
+def _to_sql_cached(
+    expr: Expr, dialect: str, mapping: tuple[tuple[str, Target], ...], params: bool, table: str | None
+) -> SqlClause:
+    return _to_sql(expr, dialect, dict(mapping), params, table)
+
+
+def _to_sql(
+    expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, params: bool, table: str | None
+) -> SqlClause:
+    engine, tree, values = _compile(expr, dialect, mapping, table)
+    if not params:
+        tree = _inline(engine, tree, values)
+        values = []
+    sql, ordered = _Generator.generate(engine, tree, values)
+    return SqlClause(sql, ordered, engine.dialect)
+
+
+def to_sql(
+    expr: Expr,
+    *,
+    dialect: str = "postgres",
+    mapping: Mapping[str, Target] | None = None,
+    params: bool = True,
+    table: str | None = None,
+    cache: bool = True,
+) -> SqlClause:
+    """Compile a typed where expression into a WHERE clause for ``dialect``.
+
+    ``params=True`` gives placeholders in the driver's style (psycopg and pymysql
+    ``%s``; sqlite3 and duckdb ``?``; sqlglot's ``?`` elsewhere) with the values in
+    ``.params``; ``params=False`` inlines the values as literals quoted by sqlglot, for
+    display. ``mapping`` points attributes at other columns (see :class:`Column`,
+    :class:`JsonPath`, :class:`ArrayColumn`, :class:`Joined`); ``table`` qualifies the
+    default columns (``u."Slug"``).
+
+    >>> from wherelang import parse, to_sql
+    >>> from wherelang.schema import Schema, Attribute, Type
+    >>> s = Schema("Unit", [Attribute("Slug", Type.of("string"))])
+    >>> to_sql(parse("Slug LIKE 'a%'", schema=s), dialect="sqlite").sql
+    'WHERELANG_LIKE("Slug" COLLATE BINARY, ?)'
+    >>> to_sql(parse("Slug = 'it''s'", schema=s, extended=True), dialect="mysql", params=False).sql
+    "`Slug` COLLATE utf8mb4_nopad_bin = 'it''s'"
+    """
+    if cache:
+        try:
+            return _to_sql_cached(expr, dialect, _freeze(mapping), params, table)
+        except TypeError:  # an unhashable mapping value
+            pass
+    return _to_sql(expr, dialect, mapping, params, table)
+
+
+def to_sqlglot(
+    expr: Expr,
+    *,
+    dialect: str = "postgres",
+    mapping: Mapping[str, Target] | None = None,
+    table: str | None = None,
+) -> exp.Expression:
+    """The WHERE condition as a sqlglot expression, values inlined as sqlglot literals.
+
+    >>> from wherelang import parse, to_sqlglot
+    >>> from wherelang.schema import Schema, Attribute, Type
+    >>> s = Schema("Unit", [Attribute("Slug", Type.of("string"))])
+    >>> import sqlglot
+    >>> cond = to_sqlglot(parse("Slug = 'x'", schema=s), dialect="duckdb")
+    >>> sqlglot.select("*").from_("units").where(cond).sql("duckdb")
+    'SELECT * FROM units WHERE "Slug" = \\'x\\''
+    """
+    engine, tree, values = _compile(expr, dialect, mapping, table)
+    return _inline(engine, tree, values)

@@ -1,0 +1,1 @@
+"""One module per SQL engine; :mod:`wherelang.sql.registry` finds them all."""

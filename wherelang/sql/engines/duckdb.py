@@ -1,0 +1,93 @@
+"""DuckDB: verified by the differential test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlglot import exp
+
+from ...nodes import Value
+from ...schema import Kind, Type
+from ..base import Engine, _cast, _fn, _from_text, _key, _re2_pattern
+
+
+class DuckDB(Engine):
+    dialects = ("duckdb",)
+    title = "DuckDB"
+    placeholder = "?"
+    column_types = {
+        Kind.STRING: "VARCHAR",
+        Kind.INT: "BIGINT",
+        Kind.FLOAT: "DOUBLE",
+        Kind.BOOL: "BOOLEAN",
+        Kind.UUID: "UUID",
+        Kind.TIME: "TIMESTAMPTZ",
+        Kind.JSON: "JSON",
+    }
+    _list_types: ClassVar[Mapping[Kind, str]] = {
+        Kind.STRING: "VARCHAR[]", Kind.INT: "BIGINT[]", Kind.FLOAT: "DOUBLE[]",
+        Kind.BOOL: "BOOLEAN[]", Kind.UUID: "UUID[]", Kind.TIME: "TIMESTAMPTZ[]",
+    }  # fmt: skip
+
+    def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
+        return exp.Escape(this=exp.ILike(this=x, expression=p), expression=exp.Literal.string("\\"))
+
+    def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
+        return _re2_pattern(pattern, self, ci)
+
+    def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
+        # 's': dot matches newline, as in PostgreSQL
+        return _fn("regexp_matches", x, p, exp.Literal.string("si" if ci else "s"))
+
+    def param(self, value: Value, type: Type | None) -> Any:
+        if isinstance(value, UUID):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**127) <= value < 2**127:
+            return float(value)  # beyond HUGEINT; as far beyond every BIGINT as a float
+        return super().param(value, type)
+
+    def from_json_text(self, e: exp.Expression, kind: Kind) -> exp.Expression:
+        return _from_text(self, e, kind, {
+            Kind.INT: "BIGINT", Kind.FLOAT: "DOUBLE", Kind.BOOL: "BOOLEAN",
+            Kind.UUID: "UUID", Kind.TIME: "TIMESTAMPTZ",
+        })  # fmt: skip
+
+    def json_scalar(self, doc: exp.Expression, keys: tuple[str, ...], kind: Kind) -> exp.Expression:
+        return self.from_json_text(_fn("json_extract_string", doc, _key(_pointer(keys))), kind)
+
+    def json_container(self, doc: exp.Expression, keys: tuple[str, ...]) -> exp.Expression:
+        return _fn("json_extract", doc, _key(_pointer(keys)))
+
+    def has_key(self, doc: exp.Expression, key: str) -> exp.Expression:
+        return _fn("list_contains", _fn("json_keys", doc), _key(key))
+
+    def array_has(self, doc: exp.Expression, value: exp.Expression, kind: Kind) -> exp.Expression:
+        spec = self._list_types.get(kind)
+        if spec is None:
+            raise self.unsupported(f"? on an array of {kind.value}")
+        return _fn("list_contains", _cast(doc, spec, "duckdb"), value)
+
+    def array_len(self, doc: exp.Expression) -> exp.Expression:
+        return exp.Coalesce(this=_fn("json_array_length", doc), expressions=[exp.Literal.number(0)])
+
+    def map_len(self, doc: exp.Expression) -> exp.Expression:
+        return exp.Coalesce(this=_fn("len", _fn("json_keys", doc)), expressions=[exp.Literal.number(0)])
+
+    def native_has(self, col: exp.Expression, value: exp.Expression, kind: Kind) -> exp.Expression:
+        return _fn("list_contains", col, value)
+
+    def native_len(self, col: exp.Expression) -> exp.Expression:
+        return exp.Coalesce(this=_fn("len", col), expressions=[exp.Literal.number(0)])
+
+    def uuid_value(self, value: UUID) -> Any:
+        return value
+
+    def element(self, value: Value, type: Type) -> Any:
+        return self.param(value, type)
+
+
+def _pointer(keys: Iterable[str]) -> str:
+    """RFC 6901 JSON pointer (DuckDB), which escapes any key exactly."""
+    return "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys)

@@ -1,0 +1,65 @@
+"""Where attributes live: the ``mapping`` values :func:`~wherelang.sql.to_sql` accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Union
+
+__all__ = ["Column", "JsonPath", "ArrayColumn", "Joined", "Target"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """An attribute stored in a column of another name (optionally of another table)."""
+
+    name: str
+    table: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPath:
+    """An attribute stored inside a JSON document column, at ``path`` (keys).
+
+    ``JsonPath("doc", "meta", "slug")`` is ``doc -> 'meta' ->> 'slug'`` in PostgreSQL.
+    """
+
+    column: str
+    path: tuple[str, ...]
+    table: str | None = None
+
+    def __init__(self, column: str, *path: str, table: str | None = None) -> None:
+        if not path:
+            raise ValueError("JsonPath needs at least one key after the column")
+        object.__setattr__(self, "column", column)
+        object.__setattr__(self, "path", tuple(path))
+        object.__setattr__(self, "table", table)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayColumn:
+    """An array attribute stored in a native array column (PostgreSQL ``text[]``,
+    ``uuid[]``, ...; DuckDB lists) instead of JSON."""
+
+    name: str
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A relation hop (``Space`` in ``Space.Labels.env``) whose entity the caller's query
+    joins under ``alias`` (``LEFT JOIN spaces AS s ON s."SpaceID" = u."SpaceID"``).
+
+    Attributes reached through the hop are columns of ``alias``, renamed or placed by
+    ``mapping`` as for the main table. A missing joined row makes them NULL.
+    """
+
+    alias: str
+    mapping: Mapping[str, Target] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.alias, tuple(sorted(self.mapping.items(), key=lambda kv: kv[0]))))
+
+
+Target = Union[str, Column, JsonPath, ArrayColumn, Joined]
+"""What a mapping entry may be: a column name, or one of the classes above."""

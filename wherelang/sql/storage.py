@@ -1,0 +1,157 @@
+"""Storage: the default layout (one column per attribute) as DDL, INSERT and row values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlglot import exp
+
+from ..errors import WhereEvaluationError
+from ..schema import Kind, Schema, Type
+from .base import Engine, _time_text
+from .compiler import _Generator
+from .registry import _engine
+
+__all__ = ["create_table", "insert_statement", "row"]
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _attributes(schema: Schema) -> list[tuple[str, Type]]:
+    return [(a.name, a.type) for a in schema.attributes.values()]
+
+
+def create_table(
+    schema: Schema, dialect: str = "postgres", *, table: str | None = None, if_not_exists: bool = False
+) -> str:
+    """DDL of the default layout: one column per attribute, named as the attribute.
+
+    >>> from wherelang.schema import Schema, Attribute, Type
+    >>> s = Schema("Unit", [Attribute("Slug", Type.of("string")),
+    ...                     Attribute("CreatedAt", Type.of("time"))])
+    >>> print(create_table(s, "postgres"))
+    CREATE TABLE "Unit" ("Slug" TEXT, "CreatedAt" TIMESTAMPTZ)
+    >>> print(create_table(s, "mariadb", table="units"))
+    CREATE TABLE `units` (`Slug` TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin, `CreatedAt` DATETIME(6))
+    """
+    engine = _engine(dialect)
+    columns = [engine.column_def(name, type) for name, type in _attributes(schema)]
+    node = exp.Create(
+        kind="TABLE",
+        exists=if_not_exists,
+        this=exp.Schema(this=_table(table or schema.name), expressions=columns),
+    )
+    return node.sql(dialect=engine.dialect)
+
+
+def insert_statement(schema: Schema, dialect: str = "postgres", *, table: str | None = None) -> str:
+    """``INSERT INTO table (columns) VALUES (placeholders)`` for :func:`row`'s values.
+
+    >>> from wherelang.schema import Schema, Attribute, Type
+    >>> s = Schema("Unit", [Attribute("Slug", Type.of("string")), Attribute("N", Type.of("int"))])
+    >>> insert_statement(s, "sqlite", table="units")
+    'INSERT INTO "units" ("Slug", "N") VALUES (?, ?)'
+    """
+    engine = _engine(dialect)
+    names = [name for name, _ in _attributes(schema)]
+    values = [exp.Placeholder(this=f"wl{i}") for i in range(len(names))]
+    node = exp.Insert(
+        this=exp.Schema(
+            this=_table(table or schema.name),
+            expressions=[exp.to_identifier(n, quoted=True) for n in names],
+        ),
+        expression=exp.Values(expressions=[exp.Tuple(expressions=values)]),
+    )
+    sql, _ = _Generator.generate(engine, node, list(range(len(names))))
+    return sql
+
+
+def row(schema: Schema, entity: Any, dialect: str = "postgres") -> tuple[Any, ...]:
+    """The values of one entity (a dict or an object) for :func:`insert_statement`.
+
+    Times become UTC (text in SQLite), UUIDs lower-case, arrays and maps JSON text.
+
+    >>> from wherelang.schema import Schema, Attribute, Type
+    >>> s = Schema("Unit", [Attribute("At", Type.of("time")),
+    ...                     Attribute("Tags", Type.of({"type": "array", "items": "string"}))])
+    >>> row(s, {"At": "2025-01-07T10:00:00+02:00", "Tags": ["a", "é"]}, "sqlite")
+    ('2025-01-07T08:00:00.000000Z', '["a", "é"]')
+    """
+    engine = _engine(dialect)
+    out = []
+    for name, type in _attributes(schema):
+        if isinstance(entity, Mapping):
+            value = entity.get(name)
+        else:
+            value = getattr(entity, name, None)
+        out.append(_store(value, type, engine, name))
+    return tuple(out)
+
+
+def _bad(name: str, value: Any, type: Type) -> WhereEvaluationError:
+    return WhereEvaluationError(
+        "bad-value", f"{name} should be {type}, got {value!r}", hint="fix the entity's data"
+    )
+
+
+def _scalar(value: Any, type: Type, name: str) -> Any:
+    """An entity's scalar normalised: aware UTC datetime, UUID, ..."""
+    from ..validate import parse_time
+
+    kind = type.kind
+    if value is None:
+        return None
+    if kind is Kind.UUID:
+        try:
+            return value if isinstance(value, UUID) else UUID(str(value))
+        except ValueError:
+            raise _bad(name, value, type) from None
+    if kind is Kind.TIME:
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        parsed = parse_time(str(value)) if isinstance(value, str) else None
+        if parsed is None:
+            raise _bad(name, value, type)
+        return parsed
+    if kind is Kind.FLOAT and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _json_ready(value: Any, type: Type | None, name: str) -> Any:
+    if value is None or type is None:
+        return value
+    if type.kind is Kind.ARRAY:
+        return [_json_ready(v, type.items, name) for v in value]
+    if type.kind is Kind.MAP:
+        return {str(k): _json_ready(v, type.values, name) for k, v in value.items()}
+    if type.kind is Kind.JSON:
+        return value
+    v = _scalar(value, type, name)
+    if isinstance(v, UUID):
+        return str(v)
+    if isinstance(v, datetime):
+        return _time_text(v)
+    return v
+
+
+def _store(value: Any, type: Type, engine: Engine, name: str = "value") -> Any:
+    if value is None:
+        return None
+    if type.kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
+        return json.dumps(_json_ready(value, type, name), ensure_ascii=False)
+    v = _scalar(value, type, name)
+    if isinstance(v, UUID):
+        return engine.uuid_value(v)
+    if isinstance(v, datetime):
+        return engine.time_value(v.astimezone(timezone.utc))
+    if isinstance(v, bool):
+        return engine.bool_value(v)
+    return v
