@@ -365,7 +365,7 @@ class Sql:
             if items.kind is Kind.UUID:
                 test = f"pg_temp.eval_uuid(x #>> '{{}}') = {self.param(right.value, 'uuid')}"
             else:
-                test = f"jsonb_typeof(x) = 'number' AND x = to_jsonb({self.param(right.value, 'bigint')})"
+                test = f"jsonb_typeof(x) = 'number' AND x = to_jsonb({self.param(right.value, 'numeric')})"
             return (
                 f"(CASE WHEN {column} IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM "
                 f"jsonb_array_elements({column}) x WHERE jsonb_typeof(x) <> 'null' AND {test}) END)"

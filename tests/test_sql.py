@@ -210,7 +210,7 @@ def test_like_escape_per_dialect() -> None:
         ("snowflake", "REGEXP_INSTR("),  # REGEXP_LIKE is anchored in Snowflake
         ("duckdb", "REGEXP_MATCHES("),
         ("postgres", " ~* "),
-        ("mysql", " REGEXP "),
+        ("mysql", "REGEXP_INSTR("),
         ("sqlite", "WHERELANG_REGEX("),
     ],
 )
@@ -639,3 +639,15 @@ def test_uuid_keyed_maps_match_keys_exactly_as_in_memory(dialect: str) -> None:
         clause = wsql.to_sql(expr, dialect=dialect)
         got = {r[0] for r in conn.execute(f'SELECT "Pk" FROM revs WHERE {clause.sql}', clause.params).fetchall()}
         assert got == {e["Pk"] for e in wherelang.filter(rows, expr, schema)}, text
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite", "duckdb"])
+def test_to_sqlglot_renders_with_plain_sqlglot(dialect: str) -> None:
+    """What to_sqlglot returns is made of sqlglot's own nodes: ``.sql(dialect)`` renders
+    it without wherelang's generator (MariaDB's regex once was a private node)."""
+    import sqlglot
+
+    expr = parse("Slug ~ 'a.b' AND Slug !~* 'c' AND Slug ILIKE 'x%'")
+    tree = wsql.to_sqlglot(expr, dialect=dialect)
+    text = sqlglot.select("*").from_("units").where(tree).sql(dialect)
+    assert "WHERE" in text and "a.b" in text and "%s" not in text and ", ?" not in text

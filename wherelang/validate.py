@@ -20,6 +20,7 @@ datetime.datetime(2025, 1, 7, 0, 0, tzinfo=datetime.timezone.utc)
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -107,6 +108,13 @@ def allowed_operators(type: Type) -> tuple[str, ...]:
 # --- literals ----------------------------------------------------------------------
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _fits_float8(value: int | Decimal) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def parse_uuid(text: str) -> UUID | None:
@@ -387,6 +395,14 @@ class _Checker:
         if kind is Kind.FLOAT:
             if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
                 raise self.mismatch(lit, type, against)
+            if not _fits_float8(value):  # PostgreSQL: "value out of range: overflow"
+                raise self.error(
+                    "bad-literal",
+                    f"{_label(against)} is a float; {format(value, 'f')[:20]}... is beyond "
+                    "its range (about ±1.8e308)",
+                    lit.span,
+                    "write a number of at most 308 digits",
+                )
             return lit
         if kind is Kind.BOOL:
             if not isinstance(value, bool):

@@ -121,10 +121,23 @@ class Engine:
 
     # typed values
 
+    #: the integers the engine binds and compares exactly, None for any (numeric); a
+    #: comparison of an integer column with a literal outside is settled at compile time
+    int_range: ClassVar[tuple[int, int] | None] = None
+
+    def as_float(self, e: exp.Expression) -> exp.Expression:
+        """An integer operand compared with a float, as PostgreSQL casts bigint to float8
+        (2^53 + 1 = 2^53.0 is true there); engines that compare exactly override this."""
+        return e
+
     def param(self, value: Value, type: Type | None) -> Any:
         """A literal as the driver should bind it."""
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool) and (
+            type is not None and type.kind is Kind.FLOAT
+        ):
+            return float(value)  # PostgreSQL casts the numeric literal to float8
         if isinstance(value, Decimal):
-            return float(value) if type is not None and type.kind is Kind.FLOAT else value
+            return value
         if isinstance(value, UUID):
             return str(value)
         if isinstance(value, datetime):

@@ -44,9 +44,15 @@ class DuckDB(Engine):
     def param(self, value: Value, type: Type | None) -> Any:
         if isinstance(value, UUID):
             return value
-        if isinstance(value, int) and not isinstance(value, bool) and not -(2**127) <= value < 2**127:
-            return float(value)  # beyond HUGEINT; as far beyond every BIGINT as a float
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**127) <= value < 2**127 and (
+            type is None or type.kind is not Kind.FLOAT
+        ):
+            raise self.unsupported(f"the integer {value} outside 128 bits as an array element")
         return super().param(value, type)
+
+    # BIGINT columns: a HUGEINT literal in an IN list would make DuckDB compare the whole
+    # list as DOUBLE (2^63 - 1 IN (2^63) true). Values outside are settled at compile time.
+    int_range = (-(2**63), 2**63 - 1)
 
     def from_json_text(self, e: exp.Expression, kind: Kind) -> exp.Expression:
         return _from_text(self, e, kind, {

@@ -17,18 +17,9 @@ from ..base import Engine, _case_null, _fill, _fn, _from_text, _key, _rewrite, _
 _MARIADB_BIN = "utf8mb4_nopad_bin"
 
 
-class Regexp_(exp.Expression, exp.Binary, exp.Predicate):
-    """``x REGEXP p``: the operator form (sqlglot writes REGEXP_LIKE, which MariaDB lacks)."""
-
-
-def _regexp_sql(gen: Any, e: exp.Expression) -> str:
-    return f"{gen.sql(e, 'this')} REGEXP {gen.sql(e, 'expression')}"
-
-
 class MariaDB(Engine):
     dialects = ("mysql",)
     title = "MariaDB"
-    transforms = {Regexp_: _regexp_sql}
     placeholder = "%s"
     column_types = {
         Kind.STRING: "TEXT",
@@ -55,7 +46,10 @@ class MariaDB(Engine):
         return "(?s)" + text, False
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
-        return Regexp_(this=x, expression=p)  # MariaDB has no REGEXP_LIKE function
+        # MariaDB has no REGEXP_LIKE (what sqlglot writes for x REGEXP p). REGEXP_INSTR
+        # is 0 exactly when REGEXP is false (NULL for NULL), and is a plain function
+        # node: what to_sqlglot returns renders with sqlglot alone.
+        return exp.GT(this=_fn("REGEXP_INSTR", x, p), expression=exp.Literal.number(0))
 
     def param(self, value: Value, type: Type | None) -> Any:
         if isinstance(value, datetime):
