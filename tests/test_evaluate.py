@@ -798,7 +798,7 @@ _ALLOWED_WORDS = {
 
 def _words(source: str) -> set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", source)) - {
-        w for w in re.findall(r"\b[cv][0-9]+\b", source)
+        w for w in re.findall(r"\b(?:[cv]|_h)[0-9]+\b", source)
     }
 
 
@@ -1002,3 +1002,61 @@ def test_predicate_is_the_generated_function() -> None:
     assert str(info.value.message).startswith(f"the entity (UnitID '{U1}'): CreatedAt holds 7")
     with pytest.raises(WhereEvaluationError, match=r"^entity #1: CreatedAt holds 7"):
         list(predicate.filter([{"Slug": "y"}, {"Slug": "x", "CreatedAt": 7}]))
+
+
+def _outcome(predicate: Any, entity: Any) -> Any:
+    try:
+        return predicate(entity)
+    except WhereEvaluationError as err:
+        return err.code
+
+
+@settings(max_examples=150)
+@given(expressions_for(UNIT, extended=True), st.booleans())
+def test_expressions_split_into_helper_functions_mean_the_same(expr: Any, strict: bool) -> None:
+    """Long ANDs and ORs are generated as helper functions compiled one by one (to bound
+    the compiler's memory); with a tiny piece size every expression is split so, and
+    answers exactly as the unsplit predicate does."""
+    import wherelang.evaluate as evaluate
+
+    expr = wherelang.compile(expr, UNIT).expr  # typed
+    whole = Predicate(expr, UNIT, strict=strict)
+    saved = evaluate._PIECE
+    evaluate._PIECE = 40
+    try:
+        split = Predicate(expr, UNIT, strict=strict)
+    finally:
+        evaluate._PIECE = saved
+    assert _words(split.source) <= _ALLOWED_WORDS
+    assert [_outcome(split, e) for e in _ENTITIES] == [_outcome(whole, e) for e in _ENTITIES]
+    assert list(split.filter(_ENTITIES[:1])) == list(whole.filter(_ENTITIES[:1]))
+
+
+def test_a_long_expression_compiles_in_bounded_pieces() -> None:
+    """A 64 KB OR of AND groups: no compiled piece is much longer than _PIECE, and the
+    predicate matches the sample Units the groups' own predicates match."""
+    from wherelang import confighub, sample
+    from wherelang.evaluate import _PIECE
+
+    unit = confighub.schema("Unit")
+    groups: list[str] = []
+    i = 0
+    while sum(len(g) + 4 for g in groups) < 64 * 1024:
+        groups.append(
+            f"(Slug = 'unit-{i % 300}' AND Labels.tier IN ('backend', 'frontend') "
+            f"AND LEN(ApprovedBy) >= {i % 3})"
+            if i % 2 == 0
+            else f"(Labels.'app.kubernetes.io/name' ~ '^x{i}$' OR DisplayName LIKE '%{i % 97}%')"
+        )
+        i += 1
+    text = " OR ".join(groups)
+    predicate = wherelang.compile(text, unit, extended=True)
+    pieces = predicate.source.split("\ndef ")
+    assert len(pieces) > 100
+    assert max(len(piece) for piece in pieces if piece.startswith("_h")) < 4 * _PIECE
+    units = sample.entities("Unit")
+    parts = [wherelang.compile(g, unit, extended=True) for g in set(groups)]
+    expected = [u["UnitID"] for u in units if any(p(u) for p in parts)]
+    assert [u["UnitID"] for u in predicate.filter(units)] == expected
+    assert [u["UnitID"] for u in units if predicate(u)] == expected
+    assert 0 < len(expected) < len(units)

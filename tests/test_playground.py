@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,21 +17,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the playground needs the server extra (fastapi)")
+pytest.importorskip("sqlalchemy", reason="wherelang serve needs the server extra (sqlalchemy)")
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx versions
     from fastapi.testclient import TestClient
 
 from wherelang import ListQuery, confighub, playground, sample, sql  # noqa: E402
+from wherelang.server import create_app  # noqa: E402
 from wherelang.validate import allowed_operators  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import playground_app  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    with TestClient(playground_app.app) as c:
+    """``wherelang serve``'s app (the sample in a new SQLite file), which includes the
+    playground's router."""
+    with TestClient(create_app()) as c:
         yield c
 
 
@@ -168,7 +168,7 @@ def test_check_answers_a_mistake_with_the_error(
     assert body["Code"] == "400" and body["Message"].startswith(parameter + ": ")
     assert body["Parameter"] == parameter
     if code is not None:
-        assert body["ErrorCode"] == code
+        assert body["Reason"] == code
     if position is not None:
         assert body["Position"] == position
         text = fields[parameter]
@@ -214,7 +214,7 @@ def test_bad_requests_get_a_structured_400(
     assert answer.status_code == 400, answer.text
     body = answer.json()
     assert body["Code"] == "400" and body["Message"]
-    assert body["ErrorCode"] == code and body["Parameter"] == parameter
+    assert body["Reason"] == code and body["Parameter"] == parameter
 
 
 def test_unknown_entity_gets_a_did_you_mean(client: TestClient) -> None:
@@ -226,7 +226,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(client: TestClient) 
     where = "Slug = '" + "a" * playground.MAX_BODY + "'"
     answer = client.post("/_check", json={"entity": "Unit", "where": where})
     assert answer.status_code == 413
-    assert answer.json()["ErrorCode"] == "too-large"
+    assert answer.json()["Reason"] == "too-large"
     # and the server goes on answering
     assert client.post("/_check", json={"entity": "Unit", "where": "Slug = 'x'"}).status_code == 200
 
@@ -238,7 +238,7 @@ def test_a_megabyte_expression_gets_its_parse_error(client: TestClient) -> None:
                                               "extended": extended})  # fmt: skip
         assert answer.status_code == 400
         body = answer.json()
-        assert body["ErrorCode"] == "limit-exceeded" and body["Parameter"] == "where"
+        assert body["Reason"] == "limit-exceeded" and body["Parameter"] == "where"
         assert len(answer.content) < 10_000  # the caret shows a window, not the megabyte
 
 
@@ -248,14 +248,13 @@ def test_a_megabyte_expression_gets_its_parse_error(client: TestClient) -> None:
     st.one_of(st.text(max_size=40), st.booleans(), st.integers(), st.none(),
               st.sampled_from(["Unit", "Space", "Slug = 'x'", "Labels.tier ? 'a'", "sqlite"])),
 ))  # fmt: skip
-def test_any_body_gets_json_and_never_a_500(body: dict[str, Any]) -> None:
-    with TestClient(playground_app.app) as c:
-        for path in ("/_check", "/_sql"):
-            answer = c.post(path, json=body)
-            assert answer.status_code in (200, 400), answer.text
-            data = answer.json()
-            if answer.status_code == 400:
-                assert data["Code"] == "400" and isinstance(data["Message"], str)
+def test_any_body_gets_json_and_never_a_500(client: TestClient, body: dict[str, Any]) -> None:
+    for path in ("/_check", "/_sql"):
+        answer = client.post(path, json=body)
+        assert answer.status_code in (200, 400), answer.text
+        data = answer.json()
+        if answer.status_code == 400:
+            assert data["Code"] == "400" and isinstance(data["Message"], str)
 
 
 # --- /_sql ----------------------------------------------------------------------------------
@@ -307,9 +306,9 @@ def test_sql_params_are_json_and_name_their_type(client: TestClient) -> None:
 
 def test_sql_refusals_are_400s(client: TestClient) -> None:
     bad = client.post("/_sql", json={"entity": "Unit", "dialect": "cobol"}).json()
-    assert bad["ErrorCode"] == "bad-dialect" and "sqlite" in bad["Hint"]
+    assert bad["Reason"] == "bad-dialect" and "sqlite" in bad["Hint"]
     many = client.post("/_sql", json={"entity": "Unit", "include": "ApprovedBy", "dialect": "sqlite"})
-    assert many.status_code == 400 and many.json()["ErrorCode"] == "sql-include-many"
+    assert many.status_code == 400 and many.json()["Reason"] == "sql-include-many"
 
 
 # --- /_complete -----------------------------------------------------------------------------
@@ -336,4 +335,16 @@ def test_completion_offers_names_operators_and_keys(client: TestClient) -> None:
 
 def test_completion_of_an_unknown_entity_is_a_400(client: TestClient) -> None:
     answer = client.get("/_complete", params={"entity": "<b>x</b>"})
-    assert answer.status_code == 400 and answer.json()["ErrorCode"] == "bad-entity"
+    assert answer.status_code == 400 and answer.json()["Reason"] == "bad-entity"
+
+
+def test_the_server_still_refuses_bodies_on_its_list_endpoints(client: TestClient) -> None:
+    """Only the playground's two JSON endpoints read a body."""
+    answer = client.request("GET", "/unit", content=b'{"where": "x"}')
+    assert answer.status_code == 400 and answer.json()["Reason"] == "request-body"
+
+
+def test_the_server_serves_the_page_at_its_root(client: TestClient) -> None:
+    assert client.get("/").headers["content-security-policy"].startswith("default-src 'none'")
+    rows = client.get("/unit", params={"where": "Slug = 'ledger'", "limit": "2"})
+    assert rows.status_code == 200 and {u["Slug"] for u in rows.json()} == {"ledger"}

@@ -1,7 +1,7 @@
 """The playground page in headless Chromium (Debian's package, driven by Playwright; no
 browser is downloaded), against a real server process on 127.0.0.1.
 
-What a person sees: a typo's caret and did-you-mean, the rows of ListQuery.apply page by
+Against `wherelang serve`. What a person sees: a typo's caret and did-you-mean, the rows of ListQuery.apply page by
 page, SQL that runs on SQLite and returns those rows, completion by keyboard, a link that
 reopens the query, hostile input shown as text and never run. Screenshots at 1280 and
 360 px are written to ``$WHERELANG_ARTIFACTS`` (default ``tmp/artifacts``).
@@ -52,14 +52,15 @@ def free_port() -> int:
 
 
 class Server:
-    """A server process on 127.0.0.1 that stops when the tests are done."""
+    """``wherelang serve`` (the sample in a new SQLite file) as a process on 127.0.0.1,
+    stopped when the tests are done."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "playground_app:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "wherelang", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
@@ -252,6 +253,19 @@ def test_a_valid_query_shows_the_rows_of_list_query_apply(page: Page) -> None:
     page.tab.click("#prev")
     page.settle()
     assert page.text("#page") == f"Page {(len(expected) + 19) // 20 - 1}"
+
+
+def test_order_by_shows_the_rows_in_the_order_of_apply_across_pages(page: Page) -> None:
+    page.open()
+    page.tab.fill("#order_by", "DESC:HeadRevisionNum")  # many ties: the ID breaks them
+    page.type_where("Labels.tier = 'backend'")
+    assert "order_by=DESC%3AHeadRevisionNum" in page.text("#url")
+    expected = apply_ids("Unit", where="Labels.tier = 'backend'", order_by="DESC:HeadRevisionNum")
+    assert len(expected) > 40
+    assert page.row_ids() == expected
+    page.tab.fill("#order_by", "DESC:Nope")
+    page.settle()
+    assert "order_by" in page.text("#status") and page.tab.is_visible("#caret")
 
 
 def test_contains_and_select_narrow_the_rows(page: Page) -> None:

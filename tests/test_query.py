@@ -150,7 +150,7 @@ def test_duplicates_and_unknown_parameters() -> None:
     with pytest.raises(WhereError) as info:
         ListQuery.from_params("where=Slug%3D%27a%27&where=Slug%3D%27b%27", schema=UNIT)
     assert info.value.code == "duplicate-parameter" and "AND" in (info.value.hint or "")
-    query = ListQuery.from_params("limit=10&where=Slug%3D%27a%27", schema=UNIT, ignore_unknown=True)
+    query = ListQuery.from_params("page=10&where=Slug%3D%27a%27", schema=UNIT, ignore_unknown=True)
     assert query.to_params() == {"where": "Slug = 'a'"}
 
 

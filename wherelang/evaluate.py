@@ -58,7 +58,7 @@ from .nodes import (
 )
 from . import jsonpath
 from .regex import pg_iregex
-from .schema import Kind, Schema, Type
+from .schema import NEEDS_A_SCHEMA, Kind, Schema, Type, as_schema
 from .times import read_time
 
 __all__ = ["compile", "filter", "Predicate", "Resolver", "pg_lower", "parse_entity_time"]
@@ -826,8 +826,20 @@ def is_permissions_type(t: Type | None) -> bool:
 
 
 def is_permissions(schema: Schema | None, attr: Attr) -> bool:
-    """``Permissions.<Action>.UserIDs``: the action is ``attr.key``."""
-    return attr.key is not None and is_permissions_type(declared_type(schema, attr))
+    """``Permissions.<Action>.UserIDs``: the action is ``attr.key``, and the attribute is
+    declared ``map[string]map[string]map[uuid]bool`` (or the path's own type is that, or
+    the users map ``map[uuid]bool`` the action leads to, as validation types it)."""
+    if attr.key is None or attr.json or attr.each:
+        return False
+    t = attr.type
+    if is_permissions_type(t):
+        return True
+    if (
+        t.kind is Kind.MAP and t.keys is not None and t.keys.kind is Kind.UUID
+        and t.values is not None and t.values.kind is Kind.BOOL
+    ):  # fmt: skip
+        return True
+    return schema is not None and is_permissions_type(declared_type(schema, attr))
 
 
 def _subject(node: Compare | In | IsNull) -> Operand:
@@ -874,11 +886,10 @@ def _related_list(resolver: Resolver | None, field: str) -> Callable[[Any], list
     return entities
 
 
-def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool]:
-    """``Prefix.*.Attr OP x``: EXISTS a related entity for which ``Attr OP x`` is TRUE."""
+def each_inner(node: Compare | In | IsNull, attr: Attr) -> Compare | In | IsNull:
+    """The condition ``Prefix.*.Attr OP x`` asks of each related entity: ``Attr OP x``."""
     from dataclasses import replace
 
-    field = attr.hops[0]
     inner_attr = replace(attr, hops=attr.hops[1:], each=False, segments=attr.segments[2:] or (attr.name,))
 
     def swap(operand: Operand) -> Operand:
@@ -889,13 +900,41 @@ def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) ->
         return operand
 
     if isinstance(node, Compare):
-        inner: Expr = replace(node, left=swap(node.left), right=swap(node.right))
-    else:
-        inner = replace(node, operand=swap(node.operand))
+        return replace(node, left=swap(node.left), right=swap(node.right))
+    return replace(node, operand=swap(node.operand))
+
+
+def each_attr(node: Compare | In | IsNull) -> Attr | None:
+    """The ``Prefix.*.Attr`` of a condition, if it has one."""
+    operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+    for operand in operands:
+        attr = _attr_of(operand)
+        if attr is not None and attr.each:
+            return attr
+    return None
+
+
+def _each_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) -> Callable[[Any], bool]:
+    """``Prefix.*.Attr OP x``: EXISTS a related entity for which ``Attr OP x`` is TRUE."""
+    field = attr.hops[0]
+    inner = each_inner(node, attr)
     schema = gen.schema.related(field) if gen.schema is not None else None
     test = Predicate(inner, schema, strict=gen.norm.strict, resolver=gen.resolver)
     entities = _related_list(gen.resolver, field)
-    return lambda e: any(test(x) for x in entities(e))
+
+    def exists(e: Any) -> bool:
+        carried = e.get(field) if type(e) is dict else None
+        if type(carried) is list:  # the common case: a dict carrying a list of dicts
+            for x in carried:
+                if (type(x) is dict or _is_entity(x)) and test(x):
+                    return True
+            return False
+        for x in entities(e):
+            if test(x):
+                return True
+        return False
+
+    return exists
 
 
 def _string_matcher(op: Op, pattern: str) -> Callable[[str], bool]:
@@ -970,8 +1009,10 @@ def _permission_users(gen: _Generator, attr: Attr) -> Callable[[Any], Mapping[An
     return users
 
 
-def _permitted(users: Mapping[Any, Any]) -> set[str]:
-    return {k for k in (_uuid_key(key) for key, v in users.items() if v is True) if k is not None}
+def canonical_users(users: Mapping[Any, Any]) -> dict[Any, Any]:
+    """A user map with its UUID keys in canonical form, as :func:`wherelang.sql.row`
+    stores it (of two spellings of one user, the later one counts)."""
+    return {(_uuid_key(key) or key): v for key, v in users.items()}
 
 
 def _permissions_condition(gen: _Generator, node: Compare, attr: Attr) -> Callable[[Any], bool | None]:
@@ -987,9 +1028,7 @@ def _permissions_condition(gen: _Generator, node: Compare, attr: Attr) -> Callab
             return None
         if wanted is None:
             return False
-        if found.get(wanted) is True:
-            return True
-        return wanted in _permitted(found)
+        return canonical_users(found).get(wanted) is True
 
     return test
 
@@ -1000,7 +1039,7 @@ def permissions_length(gen: _Generator, attr: Attr) -> Callable[[Any], int]:
 
     def length(e: Any) -> int:
         found = users(e)
-        return 0 if not found else len(_permitted(found))
+        return 0 if not found else sum(1 for v in canonical_users(found).values() if v is True)
 
     return length
 
@@ -1008,11 +1047,9 @@ def permissions_length(gen: _Generator, attr: Attr) -> Callable[[Any], int]:
 def path_condition(gen: _Generator, node: Compare | In | IsNull) -> Callable[[Any], bool | None] | None:
     """The function of the entity for a condition on a relation list, a JSON path or
     Permissions; None for every other condition."""
-    operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
-    for operand in operands:
-        attr = _attr_of(operand)
-        if attr is not None and attr.each:
-            return _each_condition(gen, node, attr)
+    attr = each_attr(node)
+    if attr is not None:
+        return _each_condition(gen, node, attr)
     attr = _attr_of(_subject(node))
     if attr is None or isinstance(_subject(node), Len):
         return None
@@ -1094,6 +1131,9 @@ class _Generator:
         self.binds: dict[str, str] = {}  # bound name -> the code it is bound to
         self.binding = False
         self.fast_times = False
+        # long ANDs and ORs are split into functions of their own (see _PIECE)
+        self.helpers: list[str] = []
+        self.helper_names: dict[str, str] = {}
 
     def reset(self) -> None:
         """Forget bound values before generating the same tree again."""
@@ -1241,11 +1281,44 @@ class _Generator:
             return self.in_(node, tri)
         return self.is_null(node)
 
+    def join(self, word: str, codes: list[str]) -> str:
+        """``codes`` joined by ``and`` or ``or``. When long, each run of about _PIECE
+        characters becomes a function of its own, compiled on its own."""
+        if sum(map(len, codes)) <= _PIECE or self.uses_bound(codes):
+            return "(" + f" {word} ".join(codes) + ")"
+        calls: list[str] = []
+        run: list[str] = []
+        size = 0
+        for code in codes:
+            run.append(code)
+            size += len(code)
+            if size >= _PIECE:
+                calls.append(self.helper("(" + f" {word} ".join(run) + ")"))
+                run, size = [], 0
+        if run:
+            calls.append(self.helper("(" + f" {word} ".join(run) + ")"))
+        return self.join(word, calls)
+
+    def uses_bound(self, codes: list[str]) -> bool:
+        """Whether ``codes`` read a value bound in the top-level chain (a local of the
+        function being generated, which a helper function cannot see)."""
+        if not self.binds:
+            return False
+        return any(name in self.binds for code in codes for name in _TEMP_REF.findall(code))
+
+    def helper(self, code: str) -> str:
+        """A call of a generated function ``(e) -> code`` (the same code, the same one)."""
+        name = self.helper_names.get(code)
+        if name is None:
+            name = self.helper_names[code] = f"_h{len(self.helper_names)}"
+            self.helpers.append(f"def {name}(e):\n    return {code}")
+        return f"{name}(e)"
+
     def truth(self, node: Expr) -> str:
         if isinstance(node, And):
-            return "(" + " and ".join(self.truth(item) for item in node.items) + ")"
+            return self.join("and", [self.truth(item) for item in node.items])
         if isinstance(node, Or):
-            return "(" + " or ".join(self.truth(item) for item in node.items) + ")"
+            return self.join("or", [self.truth(item) for item in node.items])
         if isinstance(node, Not):
             return self.falsity(node.expr)
         if isinstance(node, Truth):
@@ -1255,9 +1328,9 @@ class _Generator:
     def falsity(self, node: Expr) -> str:
         """A bool that is True exactly when ``node`` is FALSE."""
         if isinstance(node, And):
-            return "(" + " or ".join(self.falsity(item) for item in node.items) + ")"
+            return self.join("or", [self.falsity(item) for item in node.items])
         if isinstance(node, Or):
-            return "(" + " and ".join(self.falsity(item) for item in node.items) + ")"
+            return self.join("and", [self.falsity(item) for item in node.items])
         if isinstance(node, Not):
             return self.truth(node.expr)
         return f"({self.tri(node)} is False)"
@@ -1290,12 +1363,22 @@ class _Generator:
         """The top-level AND chain, cheapest conditions first (AND commutes in SQL's
         logic, and PostgreSQL does not promise an order either)."""
         items = sorted(expr.items, key=_cost) if isinstance(expr, And) else [expr]
-        codes = []
+        codes: list[str] = []
+        pieces: list[str] = []  # calls of helpers holding earlier runs of a long chain
+        size = 0
         for item in items:
             self.binding = isinstance(item, (Compare, In, IsNull))
             codes.append(self.truth(item))
+            size += len(codes[-1])
+            if size >= _PIECE and len(items) > 1:
+                # this run becomes a function of its own; later conditions read their
+                # attributes again rather than share a value bound inside it
+                pieces.append(self.helper("(" + " and ".join(codes) + ")"))
+                codes, size = [], 0
+                self.bound.clear()
         self.binding = False
-        body = codes[0] if len(codes) == 1 else "(" + " and ".join(codes) + ")"
+        codes = pieces + codes
+        body = codes[0] if len(codes) == 1 else self.join("and", codes)
         return self.unbind(body)
 
     def unbind(self, body: str) -> str:
@@ -1304,7 +1387,7 @@ class _Generator:
         quadratic in the number of conditions)."""
         if not self.binds:
             return body
-        uses = Counter(_TEMP_NAME.findall(body))
+        uses = Counter(_TEMP_REF.findall(body))
         pieces: list[str] = []
         done = 0
         for m in _BIND_START.finditer(body):
@@ -1320,7 +1403,9 @@ class _Generator:
         pieces.append(body[done:])
         return "".join(pieces)
 
-    def function(self, expr: Expr) -> tuple[str, dict[str, object]]:
+    def function(self, expr: Expr) -> tuple[list[str], dict[str, object]]:
+        """The sources to compile, in order (helper functions first), and the namespace
+        to run them in."""
         body = self.top(expr)
         self_key = _self_key(self.schema)
         # A plain dict is read directly (e.get, which CPython calls without making a
@@ -1398,12 +1483,16 @@ class _Generator:
         )
         scan[0] = "def _scan(rows, " + ", ".join(f"{n}={n}" for n in used) + "):"
         lines[-len(scan) :] = scan
-        return "\n".join(lines), namespace
+        return [*self.helpers, "\n".join(lines)], namespace
 
 
-# Generated local names (see _Generator.temp), and where a binding of one starts.
-_TEMP_NAME = re.compile(r"\bv[0-9]+\b")
-_BIND_START = re.compile(r"\((v[0-9]+) := ")
+# Past this many characters of generated code, the parts of an AND or OR become functions
+# of their own, each compiled on its own: Python's compiler holds the syntax tree of what
+# it compiles at once, some 100 bytes per character (300 MB for one 128 KB expression).
+_PIECE = 4096
+# A generated local name (see _Generator.temp).
+_TEMP_REF = re.compile(r"\bv[0-9]+\b")
+_BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
 
 # Rough cost of evaluating a condition, to order a top-level AND chain.
 _KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
@@ -1463,9 +1552,11 @@ class _PredicateType(type):
             raise TypeError("compile needs a typed tree: parse with a schema first")
         gen = _Generator(schema, strict, resolver)
         try:
-            source, namespace = gen.function(expr)
+            pieces, namespace = gen.function(expr)
             namespace["_fail"] = partial(_wrong_type, schema, text)
-            code = builtins.compile(source, "<wherelang predicate>", "exec")
+            for piece in pieces:  # one at a time: see _PIECE
+                code = builtins.compile(piece, "<wherelang predicate>", "exec")
+                exec(code, namespace)  # the source holds only generated names; see _Generator
         except (RecursionError, MemoryError, SyntaxError):
             # A tree built in code, nested past what parse's Limits allow (max_depth
             # 100 at most): Python's compiler gives up on ~200 nested parentheses.
@@ -1475,13 +1566,13 @@ class _PredicateType(type):
                 position=0,
                 hint="flatten the expression: parse() refuses nesting past Limits.max_depth",
             ) from None
-        exec(code, namespace)  # the source holds only generated names; see _Generator
+        source = "\n".join(pieces)
         fn: Any = namespace["_predicate"]
         fn.expr, fn.schema, fn.strict, fn.text, fn.source = expr, schema, strict, text, source
         fn.filter = namespace["_scan"]
         fn.__wherelang_predicate__ = True
         # what repr() shows: <function Predicate('Slug = ...') at 0x...>
-        fn.__name__ = fn.__qualname__ = f"Predicate({expr.to_where()!r})"
+        fn.__name__ = fn.__qualname__ = f"Predicate({str(expr)!r})"
         return fn
 
     def __instancecheck__(cls, obj: object) -> bool:
@@ -1572,7 +1663,7 @@ def _compile_text(
 
 def compile(
     where: str | Expr | Predicate,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     *,
     extended: bool = False,
     strict: bool = False,
@@ -1596,9 +1687,11 @@ def compile(
         return where
     if not isinstance(where, (str, Node)):
         raise not_text(where)
+    if schema is not None:
+        schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if isinstance(where, str):
         if schema is None:
-            raise TypeError("compiling text needs a schema")
+            raise TypeError("filtering or compiling where text " + NEEDS_A_SCHEMA)
         try:
             return _compile_text(where, schema, extended, strict, resolver)
         except TypeError as exc:
@@ -1610,7 +1703,7 @@ def compile(
             return Predicate(expr, schema, strict=strict, resolver=resolver, text=where)
     if _has_paths(where):
         if schema is None:
-            raise TypeError("compiling an untyped tree needs a schema")
+            raise TypeError("filtering or compiling an untyped tree " + NEEDS_A_SCHEMA)
         from .validate import validate
 
         where = validate(where, schema)
@@ -1625,7 +1718,7 @@ def compile(
 def filter(
     entities: Iterable[T],
     where: str | Expr | Predicate,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     *,
     extended: bool = False,
     strict: bool = False,

@@ -97,11 +97,13 @@ def _member_equals(key: str, value: str) -> Callable[[Any], bool]:
     return test
 
 
-def selector(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:
-    """``doc -> [selected values]`` for key, index, ``*`` and ``?k=v`` steps, as the source
-    of one function: nested loops, one per step, every key and value a bound constant."""
-    consts: dict[str, object] = {"_ARR": frozenset(_ARRAYS), "dict": dict, "isinstance": isinstance}
-    lines = ["def _select(x0):", "    out = []"]
+_NO = object()  # no such member
+
+
+def _loops(steps: Sequence[JsonStep], consts: dict[str, object]) -> tuple[list[str], int]:
+    """The nested loops selecting ``x{len(steps)}`` from ``x0``, at indentation depth 1;
+    returns the lines and the depth of the innermost body."""
+    lines: list[str] = []
     depth = 1
     for i, step in enumerate(steps):
         x, y, pad = f"x{i}", f"x{i + 1}", "    " * depth
@@ -122,18 +124,66 @@ def selector(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:
             lines.append(f"{pad}for {y} in ({x} if type({x}) in _ARR else ({x},)):")
             depth += 1
         elif step.kind == "match":
-            m = f"m{i}"
+            m, k, v, t = f"m{i}", f"k{i}", f"v{i}", f"t{i}"
             consts[m] = _member_equals(str(step.key), str(step.value))
+            consts[k], consts[v] = str(step.key), str(step.value)
             lines.append(f"{pad}for {y} in ({x} if type({x}) in _ARR else ({x},)):")
-            lines.append(f"{pad}    if {m}({y}):")
+            # a dict's member is the common case, tested inline; the rest through m
+            lines.append(f"{pad}    if ((({t} := {y}.get({k}, _NO)) == {v} or (type({t}) in _ARR and {m}({y})))"
+                         f" if type({y}) is dict else {m}({y})):")
             depth += 2
         else:
             raise ValueError(f"a {step.kind!r} step cannot select values")
-    lines.append("    " * depth + f"out.append(x{len(steps)})")
-    lines.append("    return out")
+    return lines, depth
+
+
+def _function(name: str, lines: list[str], consts: dict[str, object]) -> Any:
+    consts.update({"_ARR": frozenset(_ARRAYS), "_NO": _NO, "dict": dict, "str": str, "isinstance": isinstance})
     namespace: dict[str, Any] = {"__builtins__": {}, "type": type, **consts}
-    exec("\n".join(lines), namespace)  # generated names only; keys are bound constants
-    fn: Callable[[Any], list[Any]] = namespace["_select"]
+    exec("\n".join(lines), namespace)  # generated names only; keys and values are constants
+    return namespace[name]
+
+
+def selector(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:
+    """``doc -> [selected values]`` for key, index, ``*`` and ``?k=v`` steps, as the source
+    of one function: nested loops, one per step, every key and value a bound constant."""
+    consts: dict[str, object] = {}
+    loops, depth = _loops(steps, consts)
+    body = ["def _select(x0):", "    out = []", *loops, "    " * depth + f"out.append(x{len(steps)})", "    return out"]
+    fn: Callable[[Any], list[Any]] = _function("_select", body, consts)
+    return fn
+
+
+def _direct(
+    steps: Sequence[JsonStep], op: Op, literal: object, matcher: Callable[[str], bool] | None
+) -> Callable[[Any], bool | None]:
+    """:func:`condition` for a positive operator without a split, as one generated
+    function: the path's loops, the filter's and the comparison's look into arrays, and
+    the test, returning at the first value that satisfies it."""
+    consts: dict[str, object] = {}
+    loops, depth = _loops(steps, consts)
+    n, pad = len(steps), "    " * depth
+    if matcher is not None:
+        consts["M"] = matcher
+        test = "type(v) is str and M(v)"
+    elif op is Op.EQ and isinstance(literal, str):
+        consts["V"] = literal
+        test = "type(v) is str and v == V"
+    else:
+        consts["T"] = value_test(op, literal, None)
+        test = "T(v) is True"
+    body = [
+        "def _condition(x0):",
+        "    if x0 is None:",
+        "        return None",
+        *loops,
+        f"{pad}for c in (x{n} if type(x{n}) in _ARR else (x{n},)):",
+        f"{pad}    for v in (c if type(c) in _ARR else (c,)):",
+        f"{pad}        if {test}:",
+        f"{pad}            return True",
+        "    return False",
+    ]
+    fn: Callable[[Any], bool | None] = _function("_condition", body, consts)
     return fn
 
 
@@ -252,6 +302,8 @@ def condition(
     """``doc -> True/False/None`` for ``path OP literal``; ``matcher`` is the string test of
     the LIKE and regex operators (positive form; negated operators are in NEGATED)."""
     left_steps, right_steps = split_steps(steps)
+    if right_steps is None and op not in NEGATED:
+        return _direct(left_steps, op, literal, matcher)
     items = _visits(selector(left_steps))
     seq = _any_true(value_test(op, literal, matcher))
     want: bool = op not in NEGATED
@@ -388,16 +440,18 @@ def _pg_steps(steps: Sequence[JsonStep]) -> str:
     return "".join(out)
 
 
-def pg_jsonpath(steps: Sequence[JsonStep], predicate: str | None = None, op: Op | None = None) -> str:
-    """The lax jsonpath of a path, with ``predicate`` (a jsonpath test of ``@``, such as
-    ``@ == $v``) as its filter; with a split the test is of ``@RIGHT``, and ``!=`` also
-    holds where the right side is missing.
+def pg_jsonpath(
+    steps: Sequence[JsonStep], predicate: Callable[[str], str] | None = None, op: Op | None = None
+) -> str:
+    """The lax jsonpath of a path, with ``predicate(subject)`` (a jsonpath test such as
+    ``@ == "x"`` for the subject ``@``) as its filter. With a split the subject is
+    ``@RIGHT``, and a visited value without it matches ``!=`` only.
 
     >>> from wherelang.nodes import JsonStep as S
     >>> pg_jsonpath((S("key", "spec"), S("any"), S("match", "name", value="web")))
     'lax $."spec"[*] ? (@."name" == "web")'
-    >>> pg_jsonpath((S("key", "a"), S("any"), S("split"), S("key", "b")), "@ != $v", Op.NE)
-    'lax $."a"[*] ? (!exists(@."b") || @."b" != $v)'
+    >>> pg_jsonpath((S("key", "a"), S("any"), S("split"), S("key", "b")), lambda x: f"{x} != 1", Op.NE)
+    'lax $."a"[*] ? (!exists(@."b") || @."b" != 1)'
     """
     left_steps, right_steps = split_steps(steps)
     path = "lax $" + _pg_steps(left_steps)
@@ -406,12 +460,11 @@ def pg_jsonpath(steps: Sequence[JsonStep], predicate: str | None = None, op: Op 
             path += f" ? (exists(@{_pg_steps(right_steps)}))"
         return path
     if right_steps is None:
-        return f"{path} ? ({predicate})"
+        return f"{path} ? ({predicate('@')})"
     right = "@" + _pg_steps(right_steps)
-    test = predicate.replace("@", right)
     if op is Op.NE:
-        test = f"!exists({right}) || {test}"
-    return f"{path} ? ({test})"
+        return f"{path} ? (!exists({right}) || {predicate(right)})"
+    return f"{path} ? (exists({right}) && {predicate(right)})"
 
 
 def pg_values_path(steps: Sequence[JsonStep], flatten: bool = True) -> str:

@@ -24,7 +24,9 @@ import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import cmp_to_key, lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Optional, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -43,10 +45,21 @@ __all__ = [
     "MemoryStore",
     "PARAMETERS",
     "SqlQuery",
+    "MAX_LIMIT",
 ]
 
-#: The parameters of a list endpoint, in the order query strings print them.
-PARAMETERS = ("where", "filter", "contains", "select", "include")
+#: The parameters of a list endpoint, in the order query strings print them. ``continue``
+#: is the ``continuation`` field (a Python keyword); ``where_data`` is passed through as
+#: it is (it filters configuration data, another grammar: REFERENCE §10).
+PARAMETERS = (
+    "where", "filter", "contains", "select", "include", "include_hidden", "order_by",
+    "limit", "continue", "summary", "where_data",
+)  # fmt: skip
+
+_KNOWN = frozenset(PARAMETERS)
+
+#: The largest page a list endpoint returns (the remote API's MaxListPageSize).
+MAX_LIMIT = 1000
 
 #: Longest ``contains`` text accepted (the remote API's string literal limit is 255).
 MAX_CONTAINS = 1024
@@ -57,7 +70,10 @@ class FilterStore(Protocol):
     """Where saved Filter entities come from (a database table, an API, a dict)."""
 
     def get_filter(self, filter_id: UUID) -> Mapping[str, Any] | None:
-        """The Filter with this ID (fields ``From``, ``FromSpaceID``, ``Where``), or None."""
+        """The Filter with this ID (fields ``From``, ``FromSpaceID``, ``Where``), or None.
+
+        A store that also resolves ``filter=space/slug`` has a method
+        ``find_filter(space, slug)``, ``space`` a Space's slug or ID."""
 
 
 #: ``resolver(entity, field) -> related entity or None``, as in :mod:`wherelang.evaluate`:
@@ -129,6 +145,19 @@ class MemoryStore:
     def get_filter(self, filter_id: UUID) -> Mapping[str, Any] | None:
         return self.get("Filter", filter_id)
 
+    def find_filter(self, space: str, slug: str) -> Mapping[str, Any] | None:
+        """The Filter ``slug`` of the Space whose slug or ID is ``space``, or None."""
+        spaces = {_id_key(space)}
+        for item in self.entities("Space"):
+            if item.get("Slug") == space:
+                spaces.add(_id_key(item.get("SpaceID")))
+        for item in self.entities("Filter"):
+            if item.get("Slug") == slug and (
+                _id_key(item.get("SpaceID")) in spaces or item.get("SpaceSlug") == space
+            ):
+                return item
+        return None
+
     def resolver(self, schema: Schema) -> Resolver:
         """A resolver for the evaluator and ``include``: ``resolver(entity, "Space")``
         reads the entity's ``SpaceID`` and returns that Space (a list for relations to
@@ -184,13 +213,9 @@ def _find_relation(schema: Schema, entity: Any, field: str) -> tuple[Relation | 
 
 
 def _as_schema(value: Any) -> Schema:
-    if isinstance(value, Schema):
-        return value
-    if isinstance(value, str):
-        from . import confighub
+    from .schema import as_schema
 
-        return confighub.schema(value)
-    raise TypeError(f"schema must be a Schema or a ConfigHub entity name, not {value!r}")
+    return as_schema(value)
 
 
 def _as_names(value: Any) -> tuple[str, ...] | None:
@@ -209,7 +234,7 @@ else:
     _WhereField = Annotated[
         Any,
         PlainValidator(lambda v: v),
-        PlainSerializer(lambda e: None if e is None else e.to_where()),
+        PlainSerializer(lambda e: None if e is None else str(e)),
     ]
 
 
@@ -227,7 +252,8 @@ class ListQuery(BaseModel):
     #: entity name is looked up in the catalog)
     entity: _SchemaField = Field(alias="schema")
     where: _WhereField = None
-    filter: UUID | None = None
+    #: a saved Filter: its UUID, or ``space/slug`` (the Space's slug or ID)
+    filter: UUID | str | None = None
     contains: str | None = None
     #: attributes asked for; None returns whole entities
     select: tuple[str, ...] | None = None
@@ -235,6 +261,18 @@ class ListQuery(BaseModel):
     include: tuple[str, ...] = ()
     #: whether ``where`` (and saved filters) may use the extended syntax
     extended: bool = False
+    #: ``HiddenReason`` names (or ``*``) whose hidden entities are listed too
+    include_hidden: tuple[str, ...] = ()
+    #: sort terms ``(attribute, descending)``; the ID is the last tie-break (:meth:`ordering`)
+    order_by: tuple[tuple[str, bool], ...] = ()
+    #: the most entities one page holds (1 to :data:`MAX_LIMIT`); None: all
+    limit: Optional[int] = None
+    #: the opaque token of the page to continue from (:mod:`wherelang.pagination`)
+    continuation: Optional[str] = None
+    #: whether Spaces come with their summary counts
+    summary: Optional[bool] = None
+    #: the configuration-data filter of Units, passed on untouched
+    where_data: Optional[str] = None
 
     def __init__(
         self,
@@ -246,11 +284,20 @@ class ListQuery(BaseModel):
         select: Iterable[str] | str | None = None,
         include: Iterable[str] | str = (),
         extended: bool = False,
+        include_hidden: Iterable[str] | str = (),
+        order_by: Iterable[str | tuple[str, bool]] | str = (),
+        limit: int | str | None = None,
+        continuation: str | None = None,
+        summary: bool | str | None = None,
+        where_data: str | None = None,
     ) -> None:
         # Checked here first, so that a bad value raises its WhereError itself rather
         # than inside pydantic's ValidationError.
         data = {"schema": schema, "where": where, "filter": filter, "contains": contains,
-                "select": select, "include": include, "extended": extended}  # fmt: skip
+                "select": select, "include": include, "extended": extended,
+                "include_hidden": include_hidden, "order_by": order_by, "limit": limit,
+                "continuation": continuation, "summary": summary,
+                "where_data": where_data}  # fmt: skip
         super().__init__(**_prepare(data))
 
     def __repr__(self) -> str:
@@ -285,20 +332,14 @@ class ListQuery(BaseModel):
         ...     print(err.parameter, err.code, err.position, err.hint)
         select unknown-attribute 5 did you mean 'DisplayName'?
         """
-        schema = _as_schema(schema)
-        values = _collect(params, ignore_unknown)
-        fields: dict[str, Any] = {"schema": schema, "extended": extended}
-        if "where" in values:
-            fields["where"] = _parse_where(values["where"], schema, extended, limits)
-        if "filter" in values:
-            fields["filter"] = _parse_filter_id(values["filter"])
-        if "contains" in values:
-            fields["contains"] = _check_contains(values["contains"])
-        if "select" in values:
-            fields["select"] = _check_select(_split(values["select"]), schema)
-        if "include" in values:
-            fields["include"] = _check_include(_split(values["include"]), schema)
-        return cls(**fields)
+        fields: dict[str, Any] = {"schema": _as_schema(schema), "extended": extended}
+        for name, value in _collect(params, ignore_unknown).items():
+            fields[_FIELDS.get(name, name)] = value
+        # Each value is checked once, by _prepare, as __init__ would; skipping __init__
+        # keeps it from checking the converted values a second time.
+        query = cls.__new__(cls)
+        BaseModel.__init__(query, **_prepare(fields, limits))
+        return query
 
     def to_params(self, *, encoded: bool = False) -> dict[str, str]:
         """The parameters in canonical form and in the order of :data:`PARAMETERS`;
@@ -310,7 +351,7 @@ class ListQuery(BaseModel):
         """
         out: dict[str, str] = {}
         if self.where is not None:
-            out["where"] = self.where.to_where()
+            out["where"] = self.where.to_where(extended=self.extended)
         if self.filter is not None:
             out["filter"] = str(self.filter)
         if self.contains is not None:
@@ -319,6 +360,20 @@ class ListQuery(BaseModel):
             out["select"] = ",".join(self.select)
         if self.include:
             out["include"] = ",".join(self.include)
+        if self.include_hidden:
+            out["include_hidden"] = ",".join(self.include_hidden)
+        if self.order_by:
+            out["order_by"] = ",".join(
+                f"{'DESC' if desc else 'ASC'}:{name}" for name, desc in self.order_by
+            )
+        if self.limit is not None:
+            out["limit"] = str(self.limit)
+        if self.continuation is not None:
+            out["continue"] = self.continuation
+        if self.summary is not None:
+            out["summary"] = "true" if self.summary else "false"
+        if self.where_data is not None:
+            out["where_data"] = self.where_data
         if encoded:
             return {k: encode_query(v) for k, v in out.items()}
         return out
@@ -346,10 +401,23 @@ class ListQuery(BaseModel):
                 self.filter,
                 "leave out the filter parameter",
             )
-        saved = filters.get_filter(self.filter)
+        if isinstance(self.filter, UUID):
+            saved = filters.get_filter(self.filter)
+        else:
+            space, _, slug = self.filter.partition("/")
+            find = getattr(filters, "find_filter", None)
+            if find is None:
+                raise _filter_error(
+                    "filter-unsupported",
+                    "this endpoint finds saved filters by ID only",
+                    self.filter,
+                    "give the filter's UUID",
+                )
+            saved = find(space, slug)
         if saved is None:
+            what = "ID" if isinstance(self.filter, UUID) else "space/slug"
             raise _filter_error(
-                "unknown-filter", f"no filter with ID {self.filter}", self.filter, None
+                "unknown-filter", f"no filter with {what} {self.filter}", self.filter, None
             )
         source = saved.get("From")
         if source != self.entity.name:
@@ -410,7 +478,33 @@ class ListQuery(BaseModel):
             wanted |= used_attributes(used, self.entity)
         if self.contains is not None:
             wanted |= set(self.entity.searchable)
+        wanted |= {name for name, _ in self.order_by}
         return tuple(name for name in self.entity.attributes if name in wanted)
+
+    def ordering(self) -> tuple[tuple[str, bool], ...]:
+        """``order_by`` and then the entity's ID ascending, the tie-break that makes the
+        order total (when ``order_by`` does not name the ID already).
+
+        >>> ListQuery(schema="Unit", order_by="DESC:HeadRevisionNum").ordering()
+        (('HeadRevisionNum', True), ('UnitID', False))
+        """
+        terms = self.order_by
+        id_name = self.entity.id
+        if id_name in self.entity.attributes and all(n != id_name for n, _ in terms):
+            terms = terms + ((str(id_name), False),)
+        return terms
+
+    def key_of(self, item: Any) -> tuple[Any, ...]:
+        """The sort key of an entity, or of a result :meth:`apply` gave, under
+        :meth:`ordering`: JSON values (times as fixed-width UTC text, UUIDs in lower
+        case), what a continuation token records of the last entity of a page.
+
+        A NULL sorts after every value: last going up, first going down (PostgreSQL's
+        default, spelt out in SQL by :mod:`wherelang.sqlalchemy` for every engine)."""
+        inner, _ = _unwrap(item, _self_key(self.entity))
+        data = inner if isinstance(inner, Mapping) else _as_dict(inner)
+        attrs = self.entity.attributes
+        return tuple(sort_value(data.get(name), attrs[name].type.kind) for name, _ in self.ordering())
 
     def relations(self) -> tuple[Relation, ...]:
         """The relations ``include`` expands, in the order asked."""
@@ -428,8 +522,15 @@ class ListQuery(BaseModel):
         resolver: Resolver | MemoryStore | None = None,
         space_id: UUID | str | None = None,
         strict: bool = False,
+        after: Sequence[Any] | None = None,
     ) -> Iterator[Any]:
         """The matching entities, lazily and in order, shaped as the API returns them.
+
+        With ``order_by``, ``limit`` or ``after`` (the :meth:`key_of` of the last entity
+        of the previous page, as :mod:`wherelang.pagination` reads it from a
+        continuation token; ``()`` for the first page) the results are sorted by
+        :meth:`ordering`, start after ``after`` and stop at ``limit``; otherwise they
+        keep the order of ``entities``.
 
         ``filters`` resolves ``filter``; ``resolver`` (the evaluator's
         ``resolver(entity, field)``, or a :class:`MemoryStore`) finds related entities
@@ -447,6 +548,42 @@ class ListQuery(BaseModel):
         Ledger in payments-prod
         Ledger migrations in payments-prod
         """
+        if self.continuation is not None and after is None:
+            raise WhereValidationError(
+                "continuation-unsupported",
+                "this list reads no continuation tokens",
+                hint="page with wherelang.pagination.page(), which checks the token",
+                parameter="continue",
+            )
+        results = self._results(entities, filters, resolver, space_id, strict)
+        if not (self.order_by or self.limit is not None or after is not None):
+            for _, shaped in results:
+                yield shaped
+            return
+        terms = self.ordering()
+        kinds = [self.entity.attributes[name].type.kind for name, _ in terms]
+        keyed: list[tuple[tuple[Any, ...], Any]] = []
+        for inner, shaped in results:
+            data = inner if isinstance(inner, Mapping) else _as_dict(inner)
+            key = tuple(sort_value(data.get(n), k) for (n, _), k in zip(terms, kinds))
+            if not after or compare_keys(key, after, terms) > 0:
+                keyed.append((key, shaped))
+        def order(a: tuple[tuple[Any, ...], Any], b: tuple[tuple[Any, ...], Any]) -> int:
+            return compare_keys(a[0], b[0], terms)
+
+        keyed.sort(key=cmp_to_key(order))
+        for _, shaped in keyed[: self.limit]:
+            yield shaped
+
+    def _results(
+        self,
+        entities: Iterable[Any],
+        filters: FilterStore | None,
+        resolver: Resolver | MemoryStore | None,
+        space_id: UUID | str | None,
+        strict: bool,
+    ) -> Iterator[tuple[Any, Any]]:
+        """(the entity, its shaped result) for each match, in the order given."""
         from .evaluate import compile
 
         condition = self.condition(filters, space_id=space_id)
@@ -468,7 +605,7 @@ class ListQuery(BaseModel):
             if search is not None and not search(inner):
                 continue
             if plain:
-                yield entity
+                yield inner, entity
                 continue
             if returned is not None:
                 data = inner if isinstance(inner, Mapping) else _as_dict(inner)
@@ -476,12 +613,12 @@ class ListQuery(BaseModel):
             else:
                 shaped = _as_dict(inner)
             if not relations:
-                yield shaped
+                yield inner, shaped
                 continue
             response: dict[str, Any] = {self.entity.name: shaped}
             for relation in relations:
                 response[relation.field] = _related(inner, wrapper, relation, resolve)
-            yield response
+            yield inner, response
 
 
     # --- SQL ----------------------------------------------------------------------------
@@ -574,7 +711,14 @@ class ListQuery(BaseModel):
             columns += [(relation.field, a.name, a.type) for a in related.attributes.values()]
         if condition is not None:
             for hop in _hops(condition):
-                join(hop)
+                many = self.entity.relation(hop)
+                target = self.entity.related(hop)
+                if many is not None and many.many and target is not None and target.id:
+                    # FromLink.*.Slug: EXISTS over the related table (wherelang.sql.paths)
+                    other = tables.get(many.entity, many.entity)
+                    mapping[hop] = wsql.Related(other, id=target.id, via=many.via)
+                else:
+                    join(hop)
 
         where: list[str] = []
         values: list[Any] = []
@@ -599,6 +743,107 @@ class ListQuery(BaseModel):
         return SqlQuery(
             text, tuple(values), dialect, tuple(columns), self.entity.name, bool(self.relations())
         )
+
+
+def sort_value(value: Any, kind: Kind) -> Any:
+    """An attribute's value as it sorts and as continuation tokens record it: a time as
+    fixed-width UTC text (text order is time order), a UUID in lower case, a number or
+    text as it is; None for NULL and for a value not of the attribute's kind."""
+    if value is None:
+        return None
+    if kind is Kind.TIME:
+        from .validate import parse_time
+
+        moment = value if isinstance(value, datetime) else None
+        if isinstance(value, str):
+            moment = parse_time(value)
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        v = moment.astimezone(timezone.utc)
+        return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v:%H:%M:%S}.{v.microsecond:06d}Z"
+    if kind is Kind.UUID:
+        try:
+            return str(value if isinstance(value, UUID) else UUID(str(value)))
+        except ValueError:
+            return None
+    if kind is Kind.BOOL:
+        return value if isinstance(value, bool) else None
+    if kind in (Kind.INT, Kind.FLOAT):
+        ok = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+        return (float(value) if isinstance(value, Decimal) else value) if ok else None
+    return value if isinstance(value, str) else None
+
+
+def compare_keys(a: Sequence[Any], b: Sequence[Any], terms: Sequence[tuple[str, bool]]) -> int:
+    """-1, 0 or 1: how sort key ``a`` orders against ``b`` under ``terms``
+    ((name, descending) pairs). NULL is greater than every value."""
+    for (_, desc), x, y in zip(terms, a, b):
+        if x is None and y is None:
+            continue
+        if x is None or y is None:
+            c = 1 if x is None else -1
+        elif x == y:
+            continue
+        else:
+            c = -1 if x < y else 1
+        return -c if desc else c
+    return 0
+
+
+def where_sql(
+    query: ListQuery,
+    dialect: str = "postgres",
+    *,
+    table: str | None = None,
+    mapping: Mapping[str, Any] | None = None,
+    filters: FilterStore | None = None,
+    space_id: UUID | str | None = None,
+    params: bool = True,
+) -> Any:
+    """The condition of :meth:`ListQuery.to_sql` alone (``where``, the saved filter's
+    ``Where`` and ``contains``) as a :class:`wherelang.sql.SqlClause`, or None when the
+    query has none. Columns are qualified by ``table`` (default: the entity name); a
+    path through a relation reads the alias named after the relation (``Space``), as
+    joined by ``to_sql`` and :mod:`wherelang.sqlalchemy`, unless ``mapping`` says
+    otherwise.
+
+    >>> q = ListQuery(schema="Unit", where="Space.Labels.Environment = 'prod'", contains="api")
+    >>> clause = where_sql(q, "postgres", table="u")
+    >>> print(clause.sql[:58])
+    (JSONB_EXTRACT_PATH_TEXT("Space"."Labels", %s) = %s) AND (
+    >>> clause.params[:3]
+    ('Environment', 'prod', '%api%')
+    """
+    from . import sql as wsql
+
+    base = _SQL_DIALECTS.get(dialect.lower(), dialect.lower())
+    alias = table or query.entity.name
+    condition = query.condition(filters, space_id=space_id)
+    targets: dict[str, Any] = dict(mapping or {})
+    where: list[str] = []
+    values: list[Any] = []
+    if condition is not None:
+        for hop in _hops(condition):
+            targets.setdefault(hop, wsql.Joined(hop))
+        clause = wsql.to_sql(condition, dialect=dialect, mapping=targets, params=params,
+                             table=alias)  # fmt: skip
+        where.append(clause.sql)
+        values += clause.params
+    if query.contains is not None:
+
+        def ident(name: str) -> str:
+            return str(_sg_exp().to_identifier(name, quoted=True).sql(dialect=base))
+
+        sql, found = _contains_sql(query.entity, query.contains, dialect, base, alias,
+                                   params, ident)  # fmt: skip
+        where.append(sql)
+        values += found
+    if not where:
+        return None
+    text = where[0] if len(where) == 1 else " AND ".join(f"({w})" for w in where)
+    return wsql.SqlClause(text, tuple(values), dialect)
 
 
 def used_attributes(expr: Expr, schema: Schema) -> set[str]:
@@ -872,9 +1117,10 @@ def _contains_sql(
 # --- checking each parameter ----------------------------------------------------------
 
 
-def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
+def _prepare(data: Mapping[str, Any], limits: Limits | None = None) -> dict[str, Any]:
     """Check and convert the fields of a :class:`ListQuery`. Pydantic calls
-    ``ListQuery.__init__`` for ``model_validate`` too, so every way in passes here."""
+    ``ListQuery.__init__`` for ``model_validate`` too, so every way in passes here
+    (``from_params`` too, with the ``limits`` of the where text)."""
     out = dict(data)
     given = out.pop("schema", None)
     given = out.pop("entity", None) if given is None else given
@@ -883,7 +1129,7 @@ def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
     extended = bool(out.get("extended", False))
     where = out.get("where")
     if isinstance(where, str):
-        out["where"] = _parse_where(where, schema, extended, None) if where.strip() else None
+        out["where"] = _parse_where(where, schema, extended, limits) if where.strip() else None
     elif where is not None and not _is_typed(where):
         out["where"] = _typed_where(where, schema, extended)
     if isinstance(out.get("filter"), str):
@@ -892,9 +1138,182 @@ def _prepare(data: Mapping[str, Any]) -> dict[str, Any]:
         out["contains"] = _check_contains(out["contains"]) or None
     select = _as_names(out.get("select"))
     out["select"] = None if select is None else _check_select(select, schema)
-    include = _as_names(out.get("include")) or ()
-    out["include"] = _check_include(include, schema)
+    include = _as_names(out.get("include"))
+    out["include"] = _check_include(include, schema) if include else ()
+    out["include_hidden"] = _check_hidden(out.get("include_hidden") or ())
+    out["order_by"] = _check_order_by(out.get("order_by") or (), schema)
+    out["limit"] = _check_limit(out.get("limit"))
+    out["continuation"] = _check_continuation(out.get("continuation"))
+    out["summary"] = _check_summary(out.get("summary"))
+    where_data = out.get("where_data")
+    if where_data is not None and not isinstance(where_data, str):
+        raise TypeError(f"where_data must be text, not {type(where_data).__name__}")
+    out["where_data"] = where_data or None
     return out
+
+
+# --- the paging and pass-through parameters ------------------------------------------------
+
+#: query parameter -> ListQuery field, where the two names differ
+_FIELDS = {"continue": "continuation"}
+
+#: the kinds an ``order_by`` field may have: scalars, which every engine orders alike
+_ORDERABLE = frozenset({Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOL, Kind.UUID, Kind.TIME})
+
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+#: the longest continuation token accepted
+MAX_TOKEN = 4096
+
+
+@lru_cache(maxsize=256)
+def orderable(schema: Schema) -> tuple[str, ...]:
+    """The attributes ``order_by`` accepts: filterable scalars (not maps, arrays, JSON)."""
+    return tuple(
+        a.name for a in schema.attributes.values() if a.filterable and a.type.kind in _ORDERABLE
+    )
+
+
+def _check_hidden(value: Iterable[str] | str) -> tuple[str, ...]:
+    names = _split(value) if isinstance(value, str) else tuple(value)
+    if not names:
+        return ()
+    out: list[str] = []
+    for name, start, text in _names(names, "include_hidden"):
+        if name != "*" and not (name[0].isalpha() and all(c.isalnum() or c in "_-" for c in name)):
+            raise WhereValidationError(
+                "bad-hidden-reason",
+                f"{name!r} is not a hidden reason",
+                text=text,
+                position=start,
+                length=len(name),
+                hint="give HiddenReason names separated by commas, or * for any reason",
+                parameter="include_hidden",
+            )
+        if name not in out:
+            out.append(name)
+    return ("*",) if "*" in out else tuple(out)
+
+
+def _check_order_by(
+    value: Iterable[str | tuple[str, bool]] | str, schema: Schema
+) -> tuple[tuple[str, bool], ...]:
+    """``ASC:Field,DESC:Field,Field`` (or a sequence of terms, or of (name, descending))."""
+    items = list(_split(value) if isinstance(value, str) else value)
+    if not items:
+        return ()
+    terms: list[str] = []
+    for item in items:
+        if isinstance(item, tuple):
+            name, desc = item
+            terms.append(f"{'DESC' if desc else 'ASC'}:{name}")
+        else:
+            terms.append(str(item))
+    allowed = orderable(schema)
+    out: list[tuple[str, bool]] = []
+    for term, start, text in _names(tuple(terms), "order_by"):
+        direction, sep, name = term.partition(":")
+        if not sep:
+            direction, name = "ASC", term
+        name = name.strip()
+        offset = start + (len(term) - len(name) if sep else 0)
+        if direction.strip().upper() not in ("ASC", "DESC"):
+            raise WhereValidationError(
+                "bad-order",
+                f"{direction.strip()!r} is not a sort direction",
+                text=text,
+                position=start,
+                length=len(direction),
+                hint="write ASC:Field or DESC:Field",
+                parameter="order_by",
+            )
+        if name not in allowed:
+            known = name in schema.attributes
+            close = None if known else _close(name, list(allowed))
+            raise WhereValidationError(
+                "not-orderable" if known else "unknown-attribute",
+                f"{schema.name} cannot be ordered by {name}"
+                if known
+                else f"unknown attribute {name!r} of {schema.name}",
+                text=text,
+                position=offset,
+                length=max(len(name), 1),
+                hint=f"did you mean {close!r}?"
+                if close
+                else "order by one of: " + ", ".join(allowed),
+                parameter="order_by",
+            )
+        if any(name == n for n, _ in out):
+            raise WhereValidationError(
+                "duplicate-order",
+                f"order_by names {name} twice",
+                text=text,
+                position=offset,
+                length=len(name),
+                hint="name each field once",
+                parameter="order_by",
+            )
+        out.append((name, direction.strip().upper() == "DESC"))
+    return tuple(out)
+
+
+def _check_limit(value: Any) -> int | None:
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else None
+    number: int | None = None
+    if text is not None and text.isascii() and text.isdigit() and len(text) <= 7:
+        number = int(text)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    if number is None or not 1 <= number <= MAX_LIMIT:
+        shown = text if text is not None else repr(value)
+        raise WhereValidationError(
+            "bad-limit",
+            f"limit must be a whole number from 1 to {MAX_LIMIT}, not {shown[:40]}",
+            text=text,
+            position=0 if text is not None else None,
+            length=len(text or "") or 1,
+            hint=f"ask for at most {MAX_LIMIT} entities a page and follow the continuation",
+            parameter="limit",
+        )
+    return number
+
+
+def _check_continuation(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"continuation must be text, not {type(value).__name__}")
+    bad = next((i for i, ch in enumerate(value) if ch not in _TOKEN_CHARS), None)
+    if bad is not None or len(value) > MAX_TOKEN:
+        raise WhereValidationError(
+            "bad-continuation",
+            "continue is not a continuation token of this server",
+            text=value[:200],
+            position=min(bad if bad is not None else MAX_TOKEN, 200),
+            hint="pass the token of the previous page's response unchanged",
+            parameter="continue",
+        )
+    return value or None
+
+
+_BOOLS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _check_summary(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    found = _BOOLS.get(str(value).strip().lower()) if isinstance(value, str) else None
+    if found is None:
+        raise WhereValidationError(
+            "bad-summary",
+            f"summary must be true or false, not {str(value)[:40]!r}",
+            text=str(value),
+            position=0,
+            parameter="summary",
+        )
+    return found
 
 
 def _collect(
@@ -909,8 +1328,9 @@ def _collect(
             if part:
                 name, _, value = part.partition("=")
                 try:
-                    decoded_name = decode_query(name)
-                    decoded = decode_query(value)
+                    # most names, and some values, have nothing to decode
+                    decoded_name = decode_query(name) if "%" in name or "+" in name else name
+                    decoded = decode_query(value) if "%" in value or "+" in value else value
                 except WhereError as err:
                     if err.position is not None:
                         err.position += base + offset + (len(name) + 1 if value else 0)
@@ -931,7 +1351,7 @@ def _collect(
                 pairs.append((str(name), item, 0))
     out: dict[str, str] = {}
     for name, value, offset in pairs:
-        if name not in PARAMETERS:
+        if name not in _KNOWN:
             if ignore_unknown:
                 continue
             close = difflib.get_close_matches(name, PARAMETERS, n=1, cutoff=0.6)
@@ -977,12 +1397,21 @@ def _typed_where(expr: Any, schema: Schema, extended: bool) -> Expr:
     if not isinstance(expr, Node):
         raise TypeError(f"where must be text or an expression, not {type(expr).__name__}")
     # Parsing the printed text types the tree and applies the syntax level's rules.
-    return _parse_where(expr.to_where(), schema, extended, None)
+    return _parse_where(str(expr), schema, extended, None)
 
 
-def _parse_filter_id(text: str) -> UUID:
+def _parse_filter_id(text: str) -> UUID | str:
+    """A saved filter's UUID, or ``space/slug`` (REFERENCE §11) kept as text."""
+    stripped = text.strip()
+    if "/" in stripped:
+        space, _, slug = stripped.partition("/")
+        bad = next(
+            (i for i, ch in enumerate(stripped) if not (ch.isalnum() or ch in "-_./")), None
+        )
+        if space and slug and "/" not in slug and bad is None and len(stripped) <= 512:
+            return f"{space}/{slug}"
     try:
-        return UUID(text.strip())
+        return UUID(stripped)
     except ValueError:
         raise WhereValidationError(
             "bad-filter-id",
@@ -990,8 +1419,8 @@ def _parse_filter_id(text: str) -> UUID:
             text=text,
             position=0,
             length=len(text),
-            hint="filter takes the UUID of a saved Filter, "
-            "such as '7c61626f-ddbe-41af-93f6-b69f4ab6d308'",
+            hint="filter takes the UUID of a saved Filter, such as "
+            "'7c61626f-ddbe-41af-93f6-b69f4ab6d308', or space/slug such as 'prod/backend-units'",
             parameter="filter",
         ) from None
 
@@ -1067,6 +1496,7 @@ def _check_select(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)
 def _check_include(names: tuple[str, ...], schema: Schema) -> tuple[str, ...]:
     includable = schema.includable
     out: list[str] = []
@@ -1107,7 +1537,9 @@ def _close(name: str, candidates: list[str]) -> str | None:
     return close[0] if close else None
 
 
-def _filter_error(code: str, message: str, filter_id: UUID, hint: str | None) -> WhereError:
+def _filter_error(
+    code: str, message: str, filter_id: UUID | str, hint: str | None
+) -> WhereError:
     text = str(filter_id)
     return WhereValidationError(
         code, message, text=text, position=0, length=len(text), hint=hint, parameter="filter"

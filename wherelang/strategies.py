@@ -14,7 +14,7 @@ decimal, or ``'`` ``"`` ``\\`` inside a string.
 ... @given(where_texts(extended=True))
 ... def test_round_trip(text):
 ...     expr = parse(text, extended=True)
-...     assert parse(expr.to_where(), extended=True) == expr
+...     assert parse(expr.to_where(extended=True), extended=True) == expr
 >>> test_round_trip()
 >>> @settings(max_examples=25)
 ... @given(expressions())
@@ -195,7 +195,7 @@ def _trees(
             )
 
         tree = st.recursive(predicate, extend, max_leaves=max_leaves)
-    return tree.filter(lambda e: len(e.to_where()) <= limit)
+    return tree.filter(lambda e: len(str(e)) <= limit)
 
 
 # --- writing a tree as text, the ways a person might ---------------------------
@@ -786,7 +786,7 @@ def path_entities() -> st.SearchStrategy[dict[str, object]]:
     )
 
 
-def _each_conditions() -> st.SearchStrategy[Expr]:
+def _each_conditions(json: bool = True) -> st.SearchStrategy[Expr]:
     string = Type(Kind.STRING)
 
     def each(name: str, type: Type, key: str | None = None) -> Attr:
@@ -806,7 +806,7 @@ def _each_conditions() -> st.SearchStrategy[Expr]:
         st.builds(IsNull, st.one_of(slug, weight, label), st.booleans()),
         st.builds(Compare, labels, st.just(Op.HAS), st.sampled_from(("tier", "env")).map(Literal)),
         st.builds(Compare, labels.map(Len), st.sampled_from(_ORDER_OPS), st.integers(0, 2).map(Literal)),
-        json_conditions("Data").map(lambda c: _each_json(c)),
+        *([json_conditions("Data").map(_each_json)] if json else []),
     )  # fmt: skip
 
 
@@ -833,11 +833,14 @@ def _permission_conditions() -> st.SearchStrategy[Expr]:
     )
 
 
-def path_expressions(extended: bool = True) -> st.SearchStrategy[Expr]:
+def path_expressions(extended: bool = True, *, json: bool = True) -> st.SearchStrategy[Expr]:
     """Typed trees for :func:`path_schema` built from the new forms (JSON paths, list
     references, Permissions), alone or joined with AND (and, extended, OR, NOT and
-    ``IS [NOT] TRUE|FALSE``)."""
-    base = st.one_of(json_conditions(), json_conditions(), _each_conditions(), _permission_conditions())
+    ``IS [NOT] TRUE|FALSE``). ``json=False``: no JSON paths."""
+    forms = [_each_conditions(json), _permission_conditions()]
+    if json:
+        forms = [json_conditions(), json_conditions(), *forms]
+    base = st.one_of(*forms)
     leaf = st.one_of(base, st.builds(Truth, base, st.booleans(), st.booleans()))
     if not extended:
         return st.one_of(leaf, st.lists(leaf, min_size=2, max_size=3).map(lambda xs: And(tuple(xs))))

@@ -46,7 +46,6 @@ from .. import confighub, query
 from ..errors import WhereError
 from ..query import ListQuery, MemoryStore, used_attributes
 from ..schema import Kind, Schema, Type
-from ..text import encode_query
 from ..validate import allowed_operators
 
 __all__ = ["router", "error_body", "DIALECTS", "MAX_BODY"]
@@ -107,32 +106,32 @@ def _asset(name: str) -> bytes:
 
 
 def error_body(err: WhereError, status: int = 400) -> dict[str, Any]:
-    """The API's 400 body for ``err``, with the fields a page needs to point at the span:
-    the parameter, the offset and length in that parameter's text (in characters), the
-    expected tokens, the hint, and the input line with the caret under the span.
+    """The list endpoints' 400 body for ``err`` (:func:`wherelang.fastapi.error_body`:
+    ``Code``, ``Message``, ``Reason``, ``Parameter``, ``Position`` and ``Length`` in that
+    parameter's text, in characters, ``Hint``), plus what a page needs to show it: the
+    ``Description`` without the parameter and offset, ``Line`` and ``Column``, the
+    ``Expected`` tokens, and the ``Caret``: the input line with ``^`` under the span.
 
     >>> from wherelang import parse, WhereError
     >>> try:
     ...     parse("Slug == 'x'")
     ... except WhereError as err:
     ...     body = error_body(err)
-    >>> body["ErrorCode"], body["Position"], body["Length"], body["Hint"]
+    >>> body["Reason"], body["Position"], body["Length"], body["Hint"]
     ('unknown-operator', 5, 2, 'use =')
     >>> print(body["Caret"])
       Slug == 'x'
            ^^
     """
-    body: dict[str, Any] = {"Code": str(status), "Message": err.summary()}
+    from ..fastapi import error_body as api_body
+
+    body = api_body(err)
     body.update(
-        ErrorCode=err.code,
-        Parameter=err.parameter,
+        Code=str(status),
         Description=err.message,
-        Position=err.position,
-        Length=err.length,
         Line=err.line,
         Column=err.column,
         Expected=list(err.expected),
-        Hint=err.hint,
         Caret=err.caret(),
     )
     return body
@@ -262,11 +261,7 @@ class _Playground:
         return self.schemas[name]
 
     def list_query(self, data: Mapping[str, Any]) -> ListQuery:
-        """The list parameters of a body, checked as a list endpoint checks them.
-
-        ``order_by`` and the other paging parameters are checked by the list endpoint
-        itself when ListQuery does not know them yet.
-        """
+        """The list parameters of a body, checked as a list endpoint checks them."""
         schema = self.schema(data.get("entity"))
         params = {k: data[k] for k in query.PARAMETERS if isinstance(data.get(k), str)}
         try:
@@ -276,20 +271,14 @@ class _Playground:
 
     def check(self, data: Mapping[str, Any]) -> dict[str, Any]:
         q = self.list_query(data)
-        extra = {}
-        order_by = data.get("order_by")
-        if isinstance(order_by, str) and order_by.strip() and "order_by" not in query.PARAMETERS:
-            extra["order_by"] = order_by.strip()
         query_string = q.to_query_string()
-        for key, value in extra.items():
-            query_string += ("&" if query_string else "") + f"{key}={encode_query(value)}"
         path = self.list_paths[q.entity.name]
         return {
             "valid": True,
             "entity": q.entity.name,
             "extended": q.extended,
-            "canonical": None if q.where is None else q.where.to_where(),
-            "params": q.to_params() | extra,
+            "canonical": None if q.where is None else str(q.where),
+            "params": q.to_params(),
             "query": query_string,
             "path": path,
             "url": path + ("?" + query_string if query_string else ""),

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 from .base import Engine as Engine
 from .compiler import OPERATORS, SqlClause, to_sql, to_sqlglot
+from .engines.duckdb import prepare_duckdb
 from .engines.sqlite import prepare_sqlite
-from .mapping import ArrayColumn, Column, Joined, JsonPath
+from .mapping import ArrayColumn, Column, Joined, JoinTable, JsonPath, Related
 from .mapping import Target as Target
 from .registry import ENGINES
 from .registry import _engine as _engine
@@ -49,10 +50,13 @@ __all__ = [
     "JsonPath",
     "ArrayColumn",
     "Joined",
+    "Related",
+    "JoinTable",
     "create_table",
     "insert_statement",
     "row",
     "prepare_sqlite",
+    "prepare_duckdb",
     "OPERATORS",
     "ENGINES",
 ]

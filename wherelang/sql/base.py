@@ -39,7 +39,7 @@ def _fill(sql: str, dialect: str, **slots: exp.Expression) -> exp.Expression:
             return slots[node.name].copy()
         return node
 
-    return _template(sql, dialect).copy().transform(swap)
+    return _template(sql, dialect).transform(swap)  # transform copies the template
 
 
 def _fn(name: str, *args: exp.Expression) -> exp.Expression:

@@ -35,7 +35,9 @@ from ..nodes import (
 )
 from ..schema import Kind, Type
 from .base import Engine
-from .mapping import ArrayColumn, Column, Joined, JsonPath, Target
+from .mapping import ArrayColumn, Column, Joined, JsonPath, Related, Target
+from ..evaluate import is_permissions
+from .paths import path_sql, permissions_length
 from .registry import _engine
 
 __all__ = ["SqlClause", "OPERATORS", "to_sql", "to_sqlglot"]
@@ -169,7 +171,7 @@ class _Compiler:
                 )
             mapping, table = target.mapping, target.alias
         target = mapping.get(attr.name, attr.name)
-        if isinstance(target, Joined):
+        if isinstance(target, (Joined, Related)):
             raise WhereSqlError("sql-bad-mapping", f"{attr.name!r} is mapped to a join, not a column")
         return target, table
 
@@ -217,12 +219,22 @@ class _Compiler:
     def keys_to_params(self, e: exp.Expression) -> exp.Expression:
         """JSON keys and paths (built from user text) become bound values too."""
 
-        def swap(node: exp.Expression) -> exp.Expression:
-            if isinstance(node, exp.Placeholder) and node.name == "wl_key":
-                return self.bind(node.args["key"])
-            return node
-
-        return e.transform(swap)
+        if isinstance(e, exp.Placeholder) and e.name == "wl_key":
+            return self.bind(e.args["key"])
+        # In place (e was just built for this operand), with a plain stack: a sqlglot
+        # transform copies the tree and walks it through generators.
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            for value in node.args.values():
+                for child in value if type(value) is list else (value,):
+                    if not isinstance(child, exp.Expression):
+                        continue
+                    if isinstance(child, exp.Placeholder) and child.name == "wl_key":
+                        child.replace(self.bind(child.args["key"]))
+                    else:
+                        stack.append(child)
+        return e
 
     def operand(self, node: Operand, other: Operand, ordered: bool) -> exp.Expression:
         if isinstance(node, Literal):
@@ -241,6 +253,8 @@ class _Compiler:
         attr = node.path
         if not isinstance(attr, Attr):
             raise _untyped(node)
+        if is_permissions(None, attr):
+            return permissions_length(self, attr)
         doc, native = self.container(attr)
         if native:
             return self.engine.native_len(doc)
@@ -322,6 +336,10 @@ class _Compiler:
             return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
         if isinstance(node, Truth):
             return self.truth(node)
+        if isinstance(node, (Compare, In, IsNull)):
+            special = path_sql(self, node)  # relation lists, JSON paths, Permissions
+            if special is not None:
+                return special
         if isinstance(node, Compare):
             return OPERATORS[node.op](self, node)
         if isinstance(node, In):
@@ -375,7 +393,7 @@ def _operand_type(node: Operand) -> Type | None:
 def _untyped(node: Node) -> WhereError:
     return WhereSqlError(
         "sql-untyped",
-        f"{node.to_where()} is not checked against a schema",
+        f"{node} is not checked against a schema",
         hint="parse with a schema: wherelang.parse(text, schema=...)",
     )
 
@@ -417,12 +435,26 @@ class _Generator:
                     return f"\x01{name[2:]}\x02"
                 return base.placeholder_sql(self, expression)
 
+            quoted: dict[tuple[str, bool], str] = {}
+
+            def identifier_sql(self: Any, expression: exp.Identifier) -> str:
+                # The same few column names recur in every query; the dialect's quoting
+                # of one depends only on its text and whether it is quoted.
+                key = (expression.name, bool(expression.quoted))
+                text = quoted.get(key)
+                if text is None:
+                    if len(quoted) >= 4096:
+                        quoted.clear()
+                    text = quoted[key] = base.identifier_sql(self, expression)
+                return text
+
             transforms: dict[Any, Any] = {**base.TRANSFORMS, **engine.transforms}
             sub = type(
                 f"Wherelang{base.__name__}",
                 (base,),
-                {"placeholder_sql": placeholder_sql, "TRANSFORMS": transforms},
-            )
+                {"placeholder_sql": placeholder_sql, "identifier_sql": identifier_sql,
+                 "TRANSFORMS": transforms},
+            )  # fmt: skip
             cls._classes[engine.dialect] = sub
         gen = sub(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
         try:

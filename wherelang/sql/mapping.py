@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Column", "JsonPath", "ArrayColumn", "Joined", "Target"]
+__all__ = ["Column", "JsonPath", "ArrayColumn", "Joined", "Related", "JoinTable", "Target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,5 +61,40 @@ class Joined:
         return hash((self.alias, tuple(sorted(self.mapping.items(), key=lambda kv: kv[0]))))
 
 
-Target = Union[str, Column, JsonPath, ArrayColumn, Joined]
+@dataclass(frozen=True, slots=True)
+class JoinTable:
+    """A join table linking entities to a list reference's entities: rows of ``table``
+    pair ``owner`` (this entity's ``key`` attribute, its ID) with ``target`` (the related
+    entity's ID)."""
+
+    table: str
+    owner: str
+    target: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Related:
+    """Where a list reference's entities live (``FromLink`` in ``FromLink.*.Slug``):
+    rows of ``table`` whose ``id`` column holds their ID. By default this entity names
+    them in its list attribute ``via`` (the default layout: a JSON array of IDs, as
+    :func:`~wherelang.sql.row` stores ``FromLinkID``); ``join`` points at a join table
+    instead. ``mapping`` places the related entity's attributes, as for the main table.
+
+    ``FromLink.*.Slug = 'x'`` is ``EXISTS (SELECT 1 FROM links AS r WHERE <r is named>
+    AND r."Slug" = 'x')``.
+    """
+
+    table: str
+    id: str
+    via: str | None = None
+    join: JoinTable | None = None
+    mapping: Mapping[str, "Target"] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        items = tuple(sorted(self.mapping.items(), key=lambda kv: kv[0]))
+        return hash((self.table, self.id, self.via, self.join, items))
+
+
+Target = Union[str, Column, JsonPath, ArrayColumn, Joined, Related]
 """What a mapping entry may be: a column name, or one of the classes above."""

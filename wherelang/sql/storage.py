@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlglot import exp
 
 from ..errors import WhereEvaluationError
+from ..evaluate import is_permissions_type
 from ..schema import Kind, Schema, Type
 from ..times import TIME_FORMS, read_time
 from .base import Engine, _time_text
@@ -155,6 +156,8 @@ def _json_ready(value: Any, type: Type | None, name: str) -> Any:
     if type.kind is Kind.ARRAY:
         return [_json_ready(v, type.items, name) for v in value]
     if type.kind is Kind.MAP:
+        if is_permissions_type(type):  # user IDs as evaluation compares them
+            return _permissions_ready(value)
         return {str(k): _json_ready(v, type.values, name) for k, v in value.items()}
     if type.kind is Kind.JSON:
         return value
@@ -164,6 +167,21 @@ def _json_ready(value: Any, type: Type | None, name: str) -> Any:
     if isinstance(v, datetime):
         return _time_text(v)
     return v
+
+
+def _permissions_ready(value: Any) -> Any:
+    """Permissions (action -> {"UserIDs": {user: bool}}) with user IDs in canonical lower
+    case, as evaluation compares them; anything of another shape as it is."""
+    from ..evaluate import canonical_users
+
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[str, Any] = {}
+    for action, subjects in value.items():
+        if isinstance(subjects, Mapping) and isinstance(subjects.get("UserIDs"), Mapping):
+            subjects = {**subjects, "UserIDs": canonical_users(subjects["UserIDs"])}
+        out[str(action)] = subjects
+    return out
 
 
 def _store(value: Any, type: Type, engine: Engine, name: str = "value") -> Any:

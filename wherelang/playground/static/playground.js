@@ -116,7 +116,7 @@
       status.appendChild(node("div", "expected " + body.Expected.join(", ")));
     }
     if (body.Hint) status.appendChild(node("div", "hint: " + body.Hint, "hint"));
-    if (body.ErrorCode) status.appendChild(node("div", body.ErrorCode, "code"));
+    if (body.Reason) status.appendChild(node("div", body.Reason, "code"));
     const caret = $("caret");
     if (body.Caret) {
       show(caret, body.Caret);

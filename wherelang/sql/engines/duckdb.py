@@ -97,3 +97,22 @@ class DuckDB(Engine):
 def _pointer(keys: Iterable[str]) -> str:
     """RFC 6901 JSON pointer (DuckDB), which escapes any key exactly."""
     return "".join("/" + k.replace("~", "~0").replace("/", "~1") for k in keys)
+
+
+def prepare_duckdb(conn: Any) -> Any:
+    """Register on a DuckDB connection the function JSON path conditions call
+    (``wherelang_json``, the in-memory meaning of :mod:`wherelang.jsonpath`); once per
+    connection, before running SQL with a path into a JSON attribute.
+
+    >>> import duckdb
+    >>> conn = prepare_duckdb(duckdb.connect())
+    >>> spec = '{"steps": [["key", "a", null, null]], "test": "compare", "op": "GT", "literal": ["number", "1"]}'
+    >>> conn.execute("SELECT wherelang_json(?, ?)", ['{"a": [1, 2]}', spec]).fetchone()
+    (True,)
+    """
+    from ..paths import json_condition
+
+    conn.create_function(
+        "wherelang_json", json_condition, ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special"
+    )
+    return conn

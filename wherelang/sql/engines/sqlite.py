@@ -13,6 +13,7 @@ from ...evaluate import like, regex_search
 from ...nodes import Value
 from ...schema import Kind, Type
 from ..base import Engine, _case_null, _fill, _fn, _key, _re2_pattern, _time_text
+from ..paths import json_condition
 
 
 # Columns of SQLite's json_each: an unqualified outer column of these names would be
@@ -166,6 +167,11 @@ def _sqlite_iregex(x: Any, p: Any) -> int | None:
     return int(regex_search(str(x), str(p), case_sensitive=False))
 
 
+def _sqlite_json(doc: Any, spec: Any) -> int | None:
+    result = json_condition(doc, spec)
+    return None if result is None else int(result)
+
+
 def prepare_sqlite(conn: sqlite3.Connection) -> sqlite3.Connection:
     """Register on ``conn`` the functions SQLite lacks (once per connection):
     case-sensitive LIKE with backslash escape, Unicode ILIKE, and RE2 regex search.
@@ -180,6 +186,7 @@ def prepare_sqlite(conn: sqlite3.Connection) -> sqlite3.Connection:
         ("wherelang_ilike", _sqlite_ilike),
         ("wherelang_regex", _sqlite_regex),
         ("wherelang_iregex", _sqlite_iregex),
+        ("wherelang_json", _sqlite_json),  # JSON paths: see wherelang.sql.paths
     ):
         conn.create_function(name, 2, fn, deterministic=True)
     return conn
