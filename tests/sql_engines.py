@@ -265,6 +265,7 @@ CONNECT = {
 KNOWN_LIMITS = {
     "postgres": ("NUL character", "lone surrogate"),
     "mariadb": ("MariaDB cannot address a key starting with '-'", "case-insensitive range wider"),
+    "duckdb": ("the named group (?<name>...)",),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from uuid import UUID
@@ -11,6 +12,10 @@ from sqlglot import exp
 from ...nodes import Value
 from ...schema import Kind, Type
 from ..base import Engine, _cast, _fn, _from_text, _key, _re2_pattern
+
+
+# "(?<" not escaped by a backslash (an escaped "\\(" is a literal parenthesis).
+_NAMED_GROUP = re.compile(r"(?<!\\)(?:\\\\)*\(\?<[A-Za-z_]")
 
 
 class DuckDB(Engine):
@@ -35,6 +40,12 @@ class DuckDB(Engine):
         return exp.Escape(this=exp.ILike(this=x, expression=p), expression=exp.Literal.string("\\"))
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
+        if _NAMED_GROUP.search(pattern):
+            # DuckDB's RE2 predates (?<name>...): "invalid perl operator: (?<"
+            raise self.unsupported(
+                f"the named group (?<name>...) in the regular expression {pattern!r}",
+                "write (?P<name>...) or a plain group (...)",
+            )
         return _re2_pattern(pattern, self, ci)
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:

@@ -59,6 +59,11 @@ class MariaDB(Engine):
     def inline(self, value: Any) -> exp.Expression:
         if isinstance(value, datetime):
             return exp.Literal.string(value.isoformat(sep=" "))
+        if isinstance(value, str) and "\\" in value:
+            # '\\' means one backslash by default and two under NO_BACKSLASH_ESCAPES; a
+            # hex literal of the UTF-8 bytes means the same in every sql_mode.
+            hexed = exp.HexString(this=value.encode("utf-8").hex())
+            return exp.Introducer(this=exp.Var(this="_utf8mb4"), expression=hexed)
         return super().inline(value)
 
     def column_def(self, name: str, type: Type) -> exp.ColumnDef:
