@@ -163,6 +163,9 @@ class _Rewriter:
         negate = False
         if len(items) == 1 and items[0][0] is _sc.CATEGORY and items[0][1] in _NOT_CATEGORIES:
             return "[^" + _CATEGORIES[_NOT_CATEGORIES[items[0][1]]] + "]"
+        if (len(items) == 2 and items[0][0] is _sc.NEGATE and items[1][0] is _sc.CATEGORY
+                and items[1][1] in _NOT_CATEGORIES):  # fmt: skip
+            return "[" + _CATEGORIES[_NOT_CATEGORIES[items[1][1]]] + "]"  # [^\S] is [\s]
         for op, av in items:
             if op is _sc.NEGATE:
                 negate = True
@@ -183,6 +186,72 @@ class _Rewriter:
         return "[" + ("^" if negate else "") + "".join(out) + "]"
 
 
+# RE2's POSIX classes: ASCII only, whatever the locale (PostgreSQL's and MariaDB's are
+# locale-aware), written as the ranges Python's parser reads inside brackets.
+_POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
+    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\x0b\\f\\r ", "upper": "A-Z",
+    "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+}  # fmt: skip
+_POSIX = re.compile(r"\[:(\^?)([a-z]+):\]")
+
+
+def _spell_out(pattern: str) -> str:
+    """``pattern`` with what Python's parser reads otherwise than RE2 spelled out:
+    ``[[:upper:]]`` becomes ``[A-Z]`` (RE2's ASCII sets), ``[[:^alpha:]]`` ``[^A-Za-z]``,
+    and a ``{`` that RE2 takes literally (``a{,3}``: RE2 has no ``{,n}``) is escaped.
+    Raises _Unsupported for what has no spelling (``[x[:^alpha:]]``, ``[[=a=]]``)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif ch == "{" and pattern.startswith(",", i + 1):
+            out.append("\\{")
+            i += 1
+        elif ch == "[":
+            i = _spell_class(pattern, i, out)
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _spell_class(pattern: str, start: int, out: list[str]) -> int:
+    """Copy the bracket expression at ``start`` to ``out``; the index after it."""
+    i, n = start + 1, len(pattern)
+    negate = pattern.startswith("^", i)
+    i += negate
+    body: list[str] = []
+    first = True
+    while i < n and (pattern[i] != "]" or first):
+        first = False
+        m = _POSIX.match(pattern, i)
+        if m is not None:
+            name = m.group(2)
+            if name not in _POSIX_CLASSES:
+                raise _Unsupported(f"the POSIX class [:{name}:]")
+            if m.group(1):  # [[:^alpha:]]: only as the whole class
+                if body or pattern[m.end() : m.end() + 1] != "]":
+                    raise _Unsupported("a negated POSIX class ([:^alpha:]) beside other members")
+                negate = not negate
+            body.append(_POSIX_CLASSES[name])
+            i = m.end()
+        elif pattern.startswith(("[=", "[."), i):
+            raise _Unsupported("POSIX collating elements and equivalence classes ([[=a=]])")
+        elif pattern[i] == "\\":
+            body.append(pattern[i : i + 2])
+            i += 2
+        else:
+            body.append(pattern[i])
+            i += 1
+    out.append("[" + ("^" if negate else "") + "".join(body) + "]")
+    return i + 1
+
+
 @lru_cache(maxsize=1024)
 def rewrite(pattern: str, engine: str, ci: bool, fold: bool) -> tuple[str, bool] | str:
     """(rewritten pattern, whether matching ignores case) or the unsupported construct.
@@ -191,12 +260,12 @@ def rewrite(pattern: str, engine: str, ci: bool, fold: bool) -> tuple[str, bool]
     case (also when the pattern starts with (?i)). ``fold``: then write the case sets out,
     for an engine that must match the result case-sensitively.
     """
-    if re.search(r"\[[:=.]", pattern):
-        return "POSIX bracket classes ([[:alpha:]])"
-    if re.search(r"\{,", pattern):
-        return "a repetition without lower bound ({,n})"
     try:
-        tree = _sre.parse(pattern)
+        spelled = _spell_out(pattern)
+    except _Unsupported as exc:
+        return str(exc.args[0])
+    try:
+        tree = _sre.parse(spelled)
     except Exception:  # RE2 syntax Python's parser does not know: \pL, \z, \Q, ...
         return "this pattern syntax"
     flags = tree.state.flags & ~(_sc.SRE_FLAG_UNICODE | _sc.SRE_FLAG_DOTALL)
