@@ -57,7 +57,7 @@ def mixed(size: int) -> str:
         size,
         " OR ",
         lambda i: (
-            f"(Slug = 'app-{i}' AND Labels.tier IN ('a', 'b', 'c') AND NOT LEN(ApprovedBy) > {i})"
+            f"(Slug = 'app-{i}' AND Labels.tier IN ('a', 'b', 'c') AND NOT LEN(ApplyGates) > {i})"
             if i % 2 == 0
             else f"(CreatedAt >= '2025-01-07' AND Labels.'app.kubernetes.io/name' ~ '^x{i}$')"
         ),
