@@ -28,11 +28,14 @@ from sql_engines import (
     TIMES,
     UUIDS,
     Engine,
+    drop_temporary,
     known_limit,
     memory,
     outcome,
     parse,
+    temporary,
 )
+import wherelang
 from wherelang.errors import WhereSqlError
 from wherelang.nodes import Expr, Op
 from wherelang.strategies import expressions_for
@@ -443,3 +446,41 @@ def test_posix_classes_run_on_every_engine(engines: dict[str, Engine], pattern: 
     expected = memory(expr)
     for name, engine in engines.items():
         assert outcome(engine, expr) == expected, name
+
+
+def test_mariadb_ilike_is_postgres_lower_for_every_cased_character(engines: dict[str, Engine]) -> None:
+    """MariaDB's LOWER() leaves 737 cased characters as they are ('ẞ' ILIKE 'ß' was
+    false there): every character with a case mapping, as the value and as a
+    one-character pattern (and inside % and _ patterns), selects PostgreSQL's rows."""
+    import random
+
+    from wherelang.regex import _lower_groups
+    from wherelang.schema import Attribute, Schema, Type
+    from wherelang.sql import create_table, insert_statement, row, to_sql
+
+    chars = sorted({c for members in _lower_groups().values() for c in members} | set("ßſ"))
+    schema = Schema("wl_cased", [Attribute("Pk", Type.of("int")), Attribute("S", Type.of("string"))])
+    rng = random.Random(10)
+    values = chars + ["".join(rng.sample(chars, 2)) for _ in range(300)]
+    patterns = chars[:: max(1, len(chars) // 400)] + ["ẞ", "ß", "K", "İ", "ſ", "ǅ"]
+    patterns += [f"%{c}" for c in rng.sample(chars, 40)] + [f"_{c}%" for c in rng.sample(chars, 40)]
+    answers: dict[str, list[set[int]]] = {}
+    for name in ("postgres", "mariadb"):
+        engine = engines[name]
+        cur = engine.cursor()
+        cur.execute(drop_temporary(name, "wl_cased"))
+        cur.execute(temporary(name, create_table(schema, engine.dialect)))
+        cur.executemany(insert_statement(schema, engine.dialect),
+                        [row(schema, {"Pk": i, "S": v}, engine.dialect) for i, v in enumerate(values)])  # fmt: skip
+        found = []
+        for pattern in patterns:
+            clause = to_sql(wherelang.parse(f"S ILIKE {q(pattern)}", schema=schema, extended=True),
+                            dialect=engine.dialect)  # fmt: skip
+            pk = '"Pk"' if name == "postgres" else "`Pk`"
+            cur.execute(f"SELECT {pk} FROM wl_cased WHERE {clause.sql}", clause.params)
+            found.append({int(r[0]) for r in cur.fetchall()})
+        cur.execute(drop_temporary(name, "wl_cased"))
+        cur.close()
+        answers[name] = found
+    differ = [p for p, a, b in zip(patterns, answers["postgres"], answers["mariadb"]) if a != b]
+    assert differ == [] and sum(map(len, answers["postgres"])) > len(patterns)

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["pg_case_set", "pg_iregex", "rewrite"]
+__all__ = ["pg_case_set", "pg_iregex", "rewrite", "ilike_regex"]
 
 # \d is locale-aware in ARE, \b is backspace in ARE, $ also matches before a final newline
 # in PCRE: for those engines the pattern is parsed and rewritten from a portable subset,
@@ -92,7 +92,7 @@ def _char(code: int, in_class: bool = False) -> str:
     return ch
 
 
-class _Unsupported(Exception):
+class _Unsupported(ValueError):
     pass
 
 
@@ -295,3 +295,50 @@ def pg_iregex(pattern: str, ci: bool = True) -> str | None:
     return result[0]
 
 
+
+
+@lru_cache(maxsize=1)
+def _lower_groups() -> dict[str, str]:
+    """``lower(c) -> every character that lowers to it`` for the characters whose
+    lower case is another one ('K' and 'K' -> 'k', 'İ' -> 'i', 'ẞ' -> 'ß')."""
+    from .evaluate import pg_lower
+
+    groups: dict[str, list[str]] = {}
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        low = pg_lower(c)
+        if low != c:
+            groups.setdefault(low, [low] if pg_lower(low) == low else []).append(c)
+    return {low: "".join(members) for low, members in groups.items()}
+
+
+@lru_cache(maxsize=1024)
+def ilike_regex(pattern: str, engine: str) -> str:
+    """PostgreSQL's ``ILIKE pattern`` (``lower(x) LIKE lower(pattern)``) as an anchored
+    regular expression matched case-sensitively: each pattern character becomes the set
+    of characters whose ``lower()`` is its ``lower()``, so the answer no longer depends
+    on the engine's own lower() (MariaDB's leaves 737 cased characters as they are).
+
+    >>> print(ilike_regex("ß_%", "mysql"))
+    (?s)^[ßẞ]..*\\z
+    """
+    from .evaluate import _like_parts, pg_lower
+
+    groups = _lower_groups()
+    out: list[str] = []
+    for i, part in enumerate(_like_parts(pattern)):
+        if i:
+            out.append(".*")
+        for c in part:
+            if not isinstance(c, str):
+                out.append(".")
+                continue
+            members = groups.get(pg_lower(c), c)
+            if len(members) == 1:
+                out.append(_char(ord(members)))
+            else:
+                out.append("[" + "".join(_char(ord(m), True) for m in members) + "]")
+    end = "\\z" if engine == "mysql" else "$"
+    return "(?s)^" + "".join(out) + end

@@ -112,6 +112,11 @@ class Engine:
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return self.like(exp.Lower(this=x), exp.Lower(this=p))
 
+    def ilike_regex(self, pattern: str) -> str | None:
+        """ILIKE as an anchored, case-sensitive regular expression for :meth:`regex`,
+        for an engine whose lower() differs from PostgreSQL's; None: use :meth:`ilike`."""
+        return None
+
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         """The pattern as this engine should receive it, and whether to ignore case."""
         return pattern, ci

@@ -101,7 +101,12 @@ def _like(c: _Compiler, node: Compare) -> exp.Expression:
 
 
 def _ilike(c: _Compiler, node: Compare) -> exp.Expression:
-    return c.engine.ilike(c.operand(node.left, node.right, False), c.pattern(node))
+    x = c.operand(node.left, node.right, False)
+    assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
+    regex = c.engine.ilike_regex(node.right.value)
+    if regex is not None:  # the engine's lower() is not PostgreSQL's
+        return c.engine.regex(x, c.bind(regex), False)
+    return c.engine.ilike(x, c.pattern(node))
 
 
 def _regex(ci: bool) -> _Builder:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from ...nodes import Value
+from ...regex import ilike_regex
 from ...schema import Kind, Type
 from ..base import Engine, _case_null, _fill, _fn, _from_text, _key, _rewrite, _time_text
 
@@ -40,6 +41,15 @@ class MariaDB(Engine):
 
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return exp.Like(this=exp.Lower(this=x), expression=exp.Lower(this=p))
+
+    def ilike_regex(self, pattern: str) -> str | None:
+        # MariaDB's LOWER() leaves 737 cased characters as they are ('ẞ' ILIKE 'ß' was
+        # false): each pattern character becomes the set of characters PostgreSQL's
+        # lower() maps to its lower case, matched case-sensitively (binary collation).
+        try:
+            return ilike_regex(pattern, "mysql")
+        except ValueError as exc:  # a NUL character (wherelang.regex refuses it)
+            raise self.unsupported(f"{exc} in the ILIKE pattern {pattern!r}") from None
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         text, _ = _rewrite(pattern, self, ci, fold=True)
