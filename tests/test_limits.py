@@ -47,7 +47,7 @@ def run_stages(text: str, limits: Limits = MAX_LIMITS) -> list[str]:
                     done.append(f"to_sql:{engine}")
                 except WhereError:
                     pass  # a construct the engine cannot express: refused, named
-            assert wherelang.parse(tree.to_where(), extended=True, limits=limits, cache=False) == tree
+            assert wherelang.parse(tree.to_where(extended=True), extended=True, limits=limits, cache=False) == tree
             done.append("to_where")
         except WhereError:
             pass

@@ -752,11 +752,11 @@ def sort_value(value: Any, kind: Kind) -> Any:
     if value is None:
         return None
     if kind is Kind.TIME:
-        from .validate import parse_time
+        from .times import read_time  # entity values: the evaluator's reader
 
         moment = value if isinstance(value, datetime) else None
         if isinstance(value, str):
-            moment = parse_time(value)
+            moment = read_time(value)
         if moment is None:
             return None
         if moment.tzinfo is None:

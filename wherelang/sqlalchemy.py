@@ -418,11 +418,11 @@ def where_clause(
 
 
 def _api_time(value: Any) -> str | None:
-    from .validate import parse_time
+    from .times import read_time  # a stored value: the evaluator's reader
 
     moment = value if isinstance(value, datetime) else None
     if isinstance(value, str):
-        moment = parse_time(value)
+        moment = read_time(value)
     if moment is None:
         return None
     if moment.tzinfo is None:
