@@ -984,7 +984,7 @@ def _json_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) ->
             return lambda e: found(get(e))
         return lambda e: not found(get(e))
     if isinstance(node, In):
-        texts = [jsonpath.json_text(_json_literal(v)) or str(v.value) for v in node.values]
+        texts = [jsonpath.literal_text(_json_literal(v)) for v in node.values]
         test = jsonpath.in_list(steps, texts, node.negated)
         return lambda e: test(get(e))
     op, other = node.op, node.right
