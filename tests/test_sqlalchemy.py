@@ -330,3 +330,27 @@ def test_pages_are_exact(
             if token is None:
                 break
         assert got == want, (name, order, limit, where)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(order=orderings(), limit=st.integers(1, 12), where=st.sampled_from(
+    [None, "M < 5", "Name IS NULL", "Labels.tier IS NOT NULL"]))  # fmt: skip
+def test_list_query_to_sql_pages_are_exact_too(
+    conns: dict[str, Conn], order: list[str], limit: int, where: str | None
+) -> None:
+    """ListQuery.to_sql's own ORDER BY, LIMIT and keyset text: the same pages."""
+    query = ListQuery(schema=KEYED, where=where, order_by=order, limit=limit, extended=True)
+    want = [e["Pk"] for e in query.model_copy(update={"limit": None}).apply(ENTITIES, after=())]
+    for name, conn in conns.items():
+        got: list[int] = []
+        after: tuple[Any, ...] | None = None
+        for _ in range(len(ENTITIES) + 2):
+            statement = query.to_sql(conn.dialect, table=TABLE, after=after)
+            rows = [statement.shape(r) for r in conn.driver_sql(statement.sql, statement.params)]
+            assert len(rows) <= limit
+            got += [int(r["Pk"]) for r in rows]
+            if len(rows) < limit:
+                break
+            after = query.key_of(rows[-1])
+        assert got == want, (name, order, limit, where)
