@@ -100,7 +100,7 @@ CASES: list[tuple[Callable[[], Expr], str]] = [
 @pytest.mark.parametrize("build, text", CASES, ids=[text for _, text in CASES])
 def test_builder_prints_and_equals_parse(build: Callable[[], Expr], text: str) -> None:
     expr = build()
-    assert expr.to_where() == text
+    assert expr.to_where(extended=True) == text
     assert expr == parse(text, extended=True)
 
 
@@ -207,14 +207,14 @@ def test_builder_can_spell_every_extended_tree(expr: Expr) -> None:
     assume(not _unspellable(expr))
     built = rebuild(expr)
     assert built == expr
-    assert built.to_where() == expr.to_where()
+    assert built.to_where(extended=True) == expr.to_where(extended=True)
 
 
 @settings(max_examples=100)
 @given(expressions(extended=False))
 def test_builder_can_spell_every_strict_tree(expr: Expr) -> None:
     assume(not _unspellable(expr))
-    assert parse(rebuild(expr).to_where()) == expr
+    assert parse(rebuild(expr).to_where(extended=True)) == expr
 
 
 # --- bound to a schema -------------------------------------------------------------
@@ -239,7 +239,7 @@ TYPED_CASES: list[tuple[Callable[[], Expr], str]] = [
 def test_bound_builder_returns_the_typed_tree(build: Callable[[], Expr], text: str) -> None:
     expr = build()
     assert expr == parse(text, schema=UNIT)
-    assert expr.to_where() == text
+    assert expr.to_where(extended=True) == text
 
 
 def test_bound_builder_converts_literals() -> None:

@@ -445,7 +445,7 @@ def assert_agrees(conn: Any, expr: Expr) -> None:
     expected = pg_matches(conn, typed)
     got = memory_matches(typed)
     assert got == expected, (
-        f"{typed.to_where()}\n only in memory: {sorted(got - expected)[:10]}\n"
+        f"{typed.to_where(extended=True)}\n only in memory: {sorted(got - expected)[:10]}\n"
         f" only in PostgreSQL: {sorted(expected - got)[:10]}"
     )
 

@@ -311,7 +311,7 @@ def _attrs(node: Expr) -> list[Attr]:
     return [n for n in walk(node) if isinstance(n, Attr)]
 
 
-@pytest.mark.parametrize("node, sql", CASES, ids=[f"{i}:{n.to_where()}" for i, (n, _) in enumerate(CASES)])
+@pytest.mark.parametrize("node, sql", CASES, ids=[f"{i}:{n.to_where(extended=True)}" for i, (n, _) in enumerate(CASES)])
 def test_memory_matches_hand_written_postgres(pg: Any, node: Expr, sql: str) -> None:
     true_in_memory = [i for i, u in enumerate(UNITS) if Predicate(node, SCHEMA)(u)]
     false_in_memory = [i for i, u in enumerate(UNITS) if Predicate(Not(node), SCHEMA)(u)]

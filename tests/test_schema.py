@@ -99,7 +99,7 @@ def test_derived_schema_validates_and_types() -> None:
         "AND owner IS NOT NULL AND extra.a IS NULL AND f > i AND d >= 0.5"
     )
     tree = parse(text, extended=True, schema=schema)
-    assert tree.to_where() == parse(text, extended=True).to_where()
+    assert tree.to_where(extended=True) == parse(text, extended=True).to_where(extended=True)
     for bad, code in [
         ("color = 'blue'", "bad-literal"),
         ("lit IN ('a', 'c')", "bad-literal"),
@@ -268,7 +268,7 @@ def test_c1_function_invocation() -> None:
     text = ("functionId = 'fn-1' AND status IN ('FUNCTION_INVOCATION_STATUS_PENDING', "
             "'FUNCTION_INVOCATION_STATUS_RUNNING') AND updatedAt < '2025-02-18T23:16:34Z' "
             "AND output ? 'result' AND input.user IS NOT NULL AND error IS NULL")  # fmt: skip
-    assert parse(text, schema=s).to_where() == text
+    assert parse(text, schema=s).to_where(extended=True) == text
     with pytest.raises(WhereValidationError) as info:
         parse("status = 'SUCCESS'", schema=s)
     assert info.value.code == "bad-literal" and "FUNCTION_INVOCATION_STATUS_SUCCESS" in (info.value.hint or "")

@@ -62,7 +62,7 @@ def check(engines: dict[str, Engine], expr: Expr) -> None:
     results = {name: outcome(engine, expr) for name, engine in engines.items()}
     oracle = results["postgres"]
     mem = memory(expr)
-    text = expr.to_where()
+    text = expr.to_where(extended=True)
     if isinstance(oracle, WhereSqlError):
         # Only regex syntax outside the portable subset is refused by PostgreSQL; MariaDB
         # shares the subset, the RE2 engines must agree with the evaluator.

@@ -163,7 +163,7 @@ def _clause(conn: Conn, expr: Expr) -> set[int] | WhereSqlError:
 
 def check(conns: dict[str, Conn], expr: Expr) -> None:
     mem = memory(expr)
-    text = expr.to_where()
+    text = str(expr)
     for name, conn in conns.items():
         raw, got = _raw(conn, expr), _clause(conn, expr)
         if isinstance(raw, WhereSqlError):

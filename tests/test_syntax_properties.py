@@ -83,10 +83,10 @@ def nodes(node: Node) -> Iterator[Node]:
 
 def check_round_trip(text: str, extended: bool) -> Expr:
     expr = parse(text, extended=extended, cache=False)
-    canonical = expr.to_where()
+    canonical = expr.to_where(extended=True)
     again = parse(canonical, extended=extended, cache=False)
     assert again == expr
-    assert again.to_where() == canonical
+    assert again.to_where(extended=True) == canonical
     return expr
 
 
@@ -104,7 +104,7 @@ def test_extended_text_round_trips_in_every_spelling() -> None:
     def round_trip(text: str) -> None:
         expr = check_round_trip(text, extended=True)
         texts.append(text)
-        if text.count("(") > expr.to_where().count("("):
+        if text.count("(") > expr.to_where(extended=True).count("("):
             texts.append("<redundant parentheses>")
 
     round_trip()
@@ -182,7 +182,7 @@ def test_trees_print_and_parse_back_and_cover_every_construct(extended: bool) ->
     @examples(400, **FIXED)
     @given(expressions(extended))
     def round_trip(expr: Expr) -> None:
-        assert parse(expr.to_where(), extended=extended, cache=False) == expr
+        assert parse(expr.to_where(extended=True), extended=extended, cache=False) == expr
         seen.update(kinds(expr))
 
     round_trip()
@@ -199,12 +199,12 @@ def test_trees_print_and_parse_back_and_cover_every_construct(extended: bool) ->
 @examples(150)
 @given(LEVEL_TREES)
 def test_query_encoding_round_trips(expr: Expr) -> None:
-    query = expr.to_query()
+    query = expr.to_query(extended=True)
     assert all(c.isascii() and c.isprintable() and c not in " +&=#?" for c in query)
-    assert decode_query(query) == expr.to_where()
+    assert decode_query(query) == expr.to_where(extended=True)
     assert encode_query(decode_query(query)) == query
     # A form with + for spaces decodes to the same text.
-    assert decode_query(query.replace("%20", "+")) == expr.to_where()
+    assert decode_query(query.replace("%20", "+")) == expr.to_where(extended=True)
 
 
 def levels(node: Node) -> int:
@@ -230,7 +230,7 @@ def test_depth_and_in_limits_hold_exactly(expr: Expr, depth_slack: int, in_slack
     too_deep = levels(expr) > depth
     too_long = longest_in(expr) > in_list
     try:
-        parse(expr.to_where(), extended=True, limits=limits, cache=False)
+        parse(expr.to_where(extended=True), extended=True, limits=limits, cache=False)
     except WhereError as err:
         assert err.code == "limit-exceeded"
         assert too_deep or too_long
@@ -254,7 +254,7 @@ def check_any(text: str, extended: bool, limits: Limits | None = None) -> None:
         assert err.to_response()["Code"] == "400"
     else:
         assert isinstance(expr, Node)
-        assert parse(expr.to_where(), extended=extended, limits=limits) == expr
+        assert parse(expr.to_where(extended=True), extended=extended, limits=limits) == expr
 
 
 # Every character, control characters and lone surrogates included.

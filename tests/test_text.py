@@ -60,7 +60,7 @@ C = Compare(Path(("c",)), Op.EQ, Literal(3))
 )
 def test_canonical_text(text: str, canonical: str) -> None:
     expr = parse(text)
-    assert expr.to_where() == canonical
+    assert expr.to_where(extended=True) == canonical
     assert str(expr) == canonical
     assert parse(canonical) == expr
 
@@ -87,7 +87,7 @@ def test_canonical_text(text: str, canonical: str) -> None:
 )
 def test_canonical_text_extended(text: str, canonical: str) -> None:
     expr = parse(text, extended=True)
-    assert expr.to_where() == canonical
+    assert expr.to_where(extended=True) == canonical
     assert parse(canonical, extended=True) == expr
 
 
@@ -113,7 +113,7 @@ def test_canonical_text_extended(text: str, canonical: str) -> None:
 )
 def test_minimal_parentheses(tree: object, text: str) -> None:
     """Trees built by hand print with just the parentheses precedence needs."""
-    assert tree.to_where() == text  # type: ignore[attr-defined]
+    assert tree.to_where(extended=True) == text  # type: ignore[attr-defined]
     assert parse(text, extended=True) == tree
 
 
@@ -134,7 +134,7 @@ def test_validated_literals_print_their_original_text() -> None:
             Compare(Path(("Rate",)), Op.LT, Literal(Decimal("0.75"))),
         )
     )
-    assert tree.to_where() == (
+    assert tree.to_where(extended=True) == (
         "SpaceID = '7C61626F-DDBE-41AF-93F6-B69F4AB6D308' AND CreatedAt >= '2025-01-07' "
         "AND Other = '7c61626f-ddbe-41af-93f6-b69f4ab6d308' AND Rate < 0.75"
     )
@@ -154,20 +154,20 @@ def test_quote_string_and_format_path() -> None:
 
 def test_to_query_encodes_every_reserved_character() -> None:
     expr = parse("Slug IN ('a b', 'c&d') AND Labels.'x/y' ~ '^[a-z]+$'")
-    query = expr.to_query()
+    query = expr.to_query(extended=True)
     assert query == (
         "Slug%20IN%20%28%27a%20b%27%2C%20%27c%26d%27%29%20AND%20Labels.x%2Fy%20~%20"
         "%27%5E%5Ba-z%5D%2B%24%27"
     )
     assert " " not in query and "+" not in query
-    assert decode_query(query) == expr.to_where()
+    assert decode_query(query) == expr.to_where(extended=True)
     assert encode_query(decode_query(query)) == query
 
 
 def test_non_ascii_is_utf8_percent_encoded() -> None:
     expr = parse("DisplayName = 'Zoë ☃'")
-    assert expr.to_query() == "DisplayName%20%3D%20%27Zo%C3%AB%20%E2%98%83%27"
-    assert decode_query(expr.to_query()) == "DisplayName = 'Zoë ☃'"
+    assert expr.to_query(extended=True) == "DisplayName%20%3D%20%27Zo%C3%AB%20%E2%98%83%27"
+    assert decode_query(expr.to_query(extended=True)) == "DisplayName = 'Zoë ☃'"
 
 
 def test_decode_accepts_plus_for_space() -> None:

@@ -75,13 +75,13 @@ def test_generated_expressions_validate_and_round_trip(name: str, extended: bool
     @settings(max_examples=40)
     @given(expressions_for(schema, extended))
     def check(expr: object) -> None:
-        text = expr.to_where()  # type: ignore[attr-defined]
+        text = expr.to_where(extended=True)  # type: ignore[attr-defined]
         # the generated tree is what the parser builds for its text
         assert parse(text, extended=extended) == expr
         typed = validate(expr, schema)  # type: ignore[arg-type]
         # typed through text, or directly: the same tree, printing the same text
         assert parse(text, extended=extended, schema=schema) == typed
-        assert typed.to_where() == text
+        assert typed.to_where(extended=True) == text
         nodes = walk(typed)
         assert not any(isinstance(n, Path) for n in nodes)
         for node in nodes:
@@ -162,7 +162,7 @@ def test_any_expression_validates_or_fails_cleanly(data: st.DataObject) -> None:
 
     extended = data.draw(st.booleans())
     schema = data.draw(st.sampled_from([SCHEMAS["Unit"], SCHEMAS["Every"], SCHEMAS["C1"]]))
-    text = data.draw(expressions(extended)).to_where()
+    text = data.draw(expressions(extended)).to_where(extended=True)
     try:
         typed = parse(text, extended=extended, schema=schema)
     except WhereValidationError as err:
@@ -175,7 +175,7 @@ def test_any_expression_validates_or_fails_cleanly(data: st.DataObject) -> None:
         assert err.position + err.length <= len(text)
         assert err.text == text and err.hint != ""
     else:
-        assert typed.to_where() == text
+        assert typed.to_where(extended=True) == text
 
 
 def test_path_cache_stays_bounded() -> None:

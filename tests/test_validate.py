@@ -108,7 +108,7 @@ def test_each_filterable_attribute_takes_exactly_its_operators(entity: str) -> N
                 text, offset = condition(path, type, op)
                 if op in allowed:
                     typed = parse(text, extended=True, schema=schema)
-                    assert typed.to_where() == parse(text, extended=True).to_where()
+                    assert typed.to_where(extended=True) == parse(text, extended=True).to_where(extended=True)
                 else:
                     with pytest.raises(WhereValidationError) as info:
                         parse(text, extended=True, schema=schema)
@@ -164,8 +164,8 @@ EXAMPLES = [
 def test_examples_validate_and_print_the_same(entity: str, text: str) -> None:
     typed = parse(text, schema=confighub.schema(entity))
     plain = parse(text)
-    assert typed.to_where() == plain.to_where()
-    assert typed.to_query() == plain.to_query()
+    assert typed.to_where(extended=True) == plain.to_where(extended=True)
+    assert typed.to_query(extended=True) == plain.to_query(extended=True)
     assert "Path(" not in repr(typed)
 
 
@@ -185,7 +185,7 @@ def test_typed_tree_resolves_paths_and_converts_literals() -> None:
     assert created.right.text == "2025-01-07"
     assert approved.right.value == UUID(UUID_TEXT)
     assert approved.right.text == UUID_TEXT.upper()
-    assert tree.to_where() == text
+    assert tree.to_where(extended=True) == text
 
 
 def test_hops_keys_and_value_types() -> None:
@@ -204,7 +204,7 @@ def test_hops_keys_and_value_types() -> None:
         assert (tree.left.hops, tree.left.name, tree.left.key, tree.left.type.kind) == (
             hops, name, key, kind,
         ), text  # fmt: skip
-        assert tree.to_where() == text
+        assert tree.to_where(extended=True) == text
 
 
 def test_len_and_whole_containers_keep_container_types() -> None:
@@ -220,7 +220,7 @@ def test_literal_on_the_left_is_converted_not_swapped() -> None:
     assert isinstance(tree, Compare)
     assert tree.left == Literal(UUID(UUID_TEXT), UUID_TEXT)
     assert isinstance(tree.right, Attr)
-    assert tree.to_where() == f"'{UUID_TEXT}' = SpaceID"
+    assert tree.to_where(extended=True) == f"'{UUID_TEXT}' = SpaceID"
 
 
 def test_in_values_are_converted() -> None:
@@ -361,7 +361,7 @@ def test_extended_mistakes(text: str, code: str, token: str) -> None:
 
 def test_like_pattern_with_escaped_backslash_is_fine() -> None:
     tree = parse("Slug LIKE 'a\\\\' AND Slug LIKE '\\%%'", extended=True, schema=unit())
-    assert tree.to_where() == "Slug LIKE 'a\\\\' AND Slug LIKE '\\%%'"
+    assert tree.to_where(extended=True) == "Slug LIKE 'a\\\\' AND Slug LIKE '\\%%'"
 
 
 def test_key_of_128_characters_is_fine() -> None:

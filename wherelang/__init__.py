@@ -4,9 +4,11 @@ Parse ``where`` expressions, check them against a schema, evaluate them in memor
 compile them to SQL, and print them back as canonical, query-encoded text.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` and no ``from typing import ...`` here: every
+# public name of this module is part of the API (``dir(wherelang)`` shows no helpers).
+import typing as _typing
 
-from typing import TYPE_CHECKING, Any
+__version__ = "0.1.0"  # the one place of the version: pyproject.toml reads it (hatch)
 
 from .errors import (
     WhereError,
@@ -40,28 +42,42 @@ from .validate import validate
 from .builder import attr
 from .query import ListQuery
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
+    from . import confighub, examples, sample, sql, strategies
     from .sql import SqlClause, to_sql, to_sqlglot
 
+#: Submodules loaded on first use: ``wherelang.confighub`` works without importing it.
+_LAZY_MODULES = ("confighub", "sample", "sql", "examples", "strategies")
 
-def __getattr__(name: str) -> Any:
+
+def __getattr__(name: str) -> object:
     # wherelang.sql (and sqlglot, a third of import time) loads on first use.
     if name in ("SqlClause", "to_sql", "to_sqlglot"):
         from . import sql
 
         return getattr(sql, name)
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'wherelang' has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES) | {"SqlClause", "to_sql", "to_sqlglot"})
+
+
+# ``from wherelang import *`` gives what is safe to star-import: not ``filter`` and
+# ``compile`` (they would shadow the builtins; use ``wherelang.filter``) nor ``Literal``
+# and ``Type`` (typing has both; use ``wherelang.Literal``, ``wherelang.Type``).
 __all__ = [
+    "__version__",
     "parse",
     "validate",
     "Schema",
     "Attribute",
     "Relation",
-    "Type",
     "Kind",
-    "compile",
-    "filter",
     "to_sql",
     "to_sqlglot",
     "SqlClause",
@@ -88,7 +104,6 @@ __all__ = [
     "Path",
     "Attr",
     "Len",
-    "Literal",
     "Op",
     "Family",
     "Span",

@@ -200,7 +200,7 @@ def _checked(node: Expr, schema: Schema | None) -> Expr:
         return node
     from .parser import parse
 
-    return parse(node.to_where(), schema=schema, extended=True)
+    return parse(str(node), schema=schema, extended=True)
 
 
 class _Comparable:
@@ -412,8 +412,10 @@ class Attrs:
 
     __slots__ = ("_bound",)
 
-    def __init__(self, schema: Schema | None = None) -> None:
-        self._bound = schema
+    def __init__(self, schema: Schema | str | None = None) -> None:
+        from .schema import as_schema  # a ConfigHub entity name is a schema too
+
+        self._bound = as_schema(schema) if schema is not None else None
 
     def __getattr__(self, name: str) -> Ref:
         if name.startswith("_"):

@@ -20,7 +20,7 @@ from uuid import UUID
 from .errors import WhereError
 from .parser import parse
 from .query import ListQuery, MemoryStore
-from .schema import Attribute, Kind, Relation, Schema, Type
+from .schema import Schema
 from .text import decode_query, encode_query
 
 __all__ = ["main", "EXIT_OK", "EXIT_INVALID", "EXIT_USAGE"]
@@ -53,98 +53,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _schema_file(path: str) -> Schema:
-    """A schema from JSON: the output of ``wherelang describe --json``, or an entity of
-    the catalog format (``attributes`` with types, optional ``filterable`` and
-    ``includable`` lists, ``relations``)."""
+    """A schema from a schema file (the format of ``describe --json``, published as the
+    JSON Schema ``wherelang/data/schema-file.schema.json``), checked in full."""
     try:
-        spec = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read schema file {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"schema file {path} is not JSON: {exc}") from None
     try:
-        return schema_from_json(spec, default_name=Path(path).stem)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"schema file {path} is not a schema: {exc}") from None
-
-
-def schema_from_json(spec: Any, default_name: str = "Entity") -> Schema:
-    """Build a :class:`Schema` from its JSON description (see :func:`schema_to_json`).
-
-    >>> s = schema_from_json({"name": "Thing", "attributes": {"slug": {"type": "string"}}})
-    >>> s.attribute("slug").filterable, s.attribute("slug").searchable
-    (True, True)
-    """
-    if not isinstance(spec, dict) or not isinstance(spec.get("attributes"), dict):
-        raise ValueError('expected an object with "attributes"')
-    filterable = spec.get("filterable")
-    includable = set(spec.get("includable") or ())
-    attributes = []
-    for name, attr in spec["attributes"].items():
-        attr = {"type": attr} if isinstance(attr, str) else attr
-        type = Type.of(attr)
-        usable = attr.get("filterable", filterable is None or name in filterable)
-        attributes.append(
-            Attribute(
-                name,
-                type,
-                nullable=bool(attr.get("nullable", True)),
-                filterable=bool(usable),
-                searchable=bool(
-                    attr.get("searchable", usable and type.kind in (Kind.STRING, Kind.MAP))
-                ),
-                always=bool(attr.get("always", False)),
-                description=str(attr.get("description", "")),
-            )
-        )
-    relations = []
-    raw = spec.get("relations") or []
-    if isinstance(raw, dict):  # the catalog's {"SpaceID": "Space"}
-        raw = [{"via": via, "entity": entity} for via, entity in raw.items()]
-    for rel in raw:
-        via = rel["via"]
-        field = rel.get("field") or (via.removesuffix("ID"))
-        relations.append(
-            Relation(
-                field,
-                via,
-                rel["entity"],
-                many=bool(rel.get("many", False)),
-                includable=bool(rel.get("includable", via in includable)),
-            )
-        )
-    return Schema(
-        str(spec.get("name", default_name)), attributes, relations, id=spec.get("id")
-    )
-
-
-def schema_to_json(schema: Schema) -> dict[str, Any]:
-    """The JSON description of a schema, as ``wherelang describe --json`` prints it."""
-    return {
-        "name": schema.name,
-        "id": schema.id,
-        "attributes": {
-            a.name: {
-                **a.type.to_json(),
-                "nullable": a.nullable,
-                "filterable": a.filterable,
-                "searchable": a.searchable,
-                "always": a.always,
-                **({"description": a.description} if a.description else {}),
-            }
-            for a in schema.attributes.values()
-        },
-        "relations": [
-            {
-                "field": r.field,
-                "via": r.via,
-                "entity": r.entity,
-                "many": r.many,
-                "includable": r.includable,
-            }
-            for r in schema.relations.values()
-        ],
-    }
+        return Schema.from_json(text, name=Path(path).stem)
+    except WhereError as err:
+        raise InputError(f"schema file {path}: {err.message}" + (f"\nhint: {err.hint}" if err.hint else "")) from None
 
 
 def _schema(args: argparse.Namespace, required: bool = False) -> Schema | None:
@@ -192,7 +110,8 @@ def _read_entities(stream: IO[str], name: str) -> Iterator[Any]:
             raise InputError(f"{name}: not JSON: {exc}") from None
         if not isinstance(data, list):
             raise InputError(f"{name}: expected a JSON array of entities")
-        yield from data
+        for index, item in enumerate(data):
+            yield _entity(item, f"{name}, item {index}")
         return
     number = 0
     for line in _chain(buffered, lines):
@@ -200,9 +119,17 @@ def _read_entities(stream: IO[str], name: str) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{name}, line {number}: not JSON: {exc.msg}") from None
+        yield _entity(item, f"{name}, line {number}")
+
+
+def _entity(item: Any, where: str) -> Any:
+    # An entity is a JSON object; anything else would silently match nothing.
+    if not isinstance(item, dict):
+        raise InputError(f"{where}: an entity is a JSON object, not {_dump(item)[:60]}")
+    return item
 
 
 def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
@@ -251,9 +178,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             _report(err)
         return EXIT_INVALID
     if args.json:
-        print(_dump({"valid": True, "where": expr.to_where(), "query": expr.to_query()}))
+        print(_dump({"valid": True, "where": str(expr), "query": expr.to_query(extended=True)}))
     else:
-        print(expr.to_where())
+        print(expr)
     return EXIT_OK
 
 
@@ -266,7 +193,7 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for number, text in texts:
         try:
-            print(parse(text.rstrip("\n"), schema=schema, extended=args.extended).to_where())
+            print(parse(text.rstrip("\n"), schema=schema, extended=args.extended))
         except WhereError as err:
             _report(err, f"line {number}: " if number else "")
             status = EXIT_INVALID
@@ -298,7 +225,7 @@ def _cmd_encode(args: argparse.Namespace) -> int:
     if args.raw:
         print(encode_query(text))
         return EXIT_OK
-    print(parse(text, schema=_schema(args), extended=args.extended).to_query())
+    print(parse(text, schema=_schema(args), extended=args.extended).to_query(extended=True))
     return EXIT_OK
 
 
@@ -318,7 +245,13 @@ def _cmd_decode(args: argparse.Namespace) -> int:
         query = ListQuery.from_params(value, schema=schema, extended=args.extended)
         print(_dump(query.to_params()))
         return EXIT_OK
-    print(decode_query(value))
+    text = decode_query(value)
+    schema = _schema(args)
+    if schema is not None or args.extended:
+        # --entity, --schema and --extended check the decoded expression, as check does.
+        print(parse(text, schema=schema, extended=args.extended))
+        return EXIT_OK
+    print(text)
     return EXIT_OK
 
 
@@ -375,7 +308,18 @@ def _cmd_filter(args: argparse.Namespace) -> int:
         entities: Any = sample.entities(schema.name)
     else:
         entities = _open_inputs(args.inputs)
+    if args.space is not None:
+        _uuid(args.space, "--space")
+    given = {entity for entity, _ in _pairs(args.related or [], "--related")}
+    if args.filter is not None and not args.sample and "Filter" not in given:
+        raise _Usage("--filter needs the saved filters: pass them with --related Filter=FILE")
+    related = _related_entities(schema)
     for entity, path in _pairs(args.related or [], "--related"):
+        if entity not in related:
+            raise _Usage(
+                f"--related {entity}=...: {schema.name} has no relation to {entity} entities; "
+                f"name one of {', '.join(sorted(related))}"
+            )
         try:
             with open(path, encoding="utf-8") as stream:
                 store.add(entity, list(_read_entities(stream, path)))
@@ -393,6 +337,19 @@ def _cmd_filter(args: argparse.Namespace) -> int:
     if args.count:
         print(min(count, args.limit) if args.limit is not None else count)
     return EXIT_OK
+
+
+def _related_entities(schema: Schema) -> set[str]:
+    """What ``--related`` may supply: the entity types the schema's relations reach
+    (for include and paths), and Filter (saved filters, for --filter)."""
+    return {r.entity for r in schema.relations.values()} | {"Filter"}
+
+
+def _uuid(text: str, option: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise _Usage(f"{option} takes a UUID, not {text!r}") from None
 
 
 def _cmd_entities(args: argparse.Namespace) -> int:
@@ -418,7 +375,7 @@ def _cmd_describe(args: argparse.Namespace) -> int:
     if schema is None:
         raise _Usage("describe needs an ENTITY name, --entity NAME or --schema FILE")
     if args.json:
-        print(json.dumps(schema_to_json(schema), indent=2))
+        print(json.dumps(schema.to_json(), indent=2))
         return EXIT_OK
     print(f"{schema.name}" + (f" (ID {schema.id})" if schema.id else ""))
     rows = []
@@ -451,7 +408,28 @@ def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
+#: The library's words for its Python callers, and what a command-line user types instead.
+_CLI_WORDS = (
+    ("parse with extended=True", "pass --extended"),
+    ("extended=True", "--extended"),
+    ("include it in memory with apply()", "include it in memory with wherelang filter"),
+    ("resolve it in memory with apply()", "resolve it in memory with wherelang filter"),
+    ("this endpoint does not resolve saved filters", "no saved filters were given"),
+    ("leave out the filter parameter", "pass them with --related Filter=FILE, or leave out --filter"),
+    ("this request lists across spaces", "no --space was given"),
+    ("this request lists in space", "--space is"),
+)
+
+
+def _cli_words(text: str) -> str:
+    for python, cli in _CLI_WORDS:
+        text = text.replace(python, cli)
+    return text
+
+
 def _report(err: WhereError, prefix: str = "") -> None:
+    err.message = _cli_words(err.message)
+    err.hint = _cli_words(err.hint) if err.hint else err.hint
     print(f"error: {prefix}{err}", file=sys.stderr)
 
 
@@ -490,14 +468,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 # --- the parser ---------------------------------------------------------------------
 
 
-def _schema_options(parser: argparse.ArgumentParser) -> None:
+def _schema_options(parser: argparse.ArgumentParser, extended: bool = True) -> None:
     group = parser.add_argument_group("schema")
     pick = group.add_mutually_exclusive_group()
     pick.add_argument("--entity", metavar="NAME", help="a built-in ConfigHub entity type (Unit, Space, ...)")
-    pick.add_argument("--schema", metavar="FILE", help="a JSON schema (as printed by describe --json)")
-    group.add_argument(
-        "--extended", action="store_true", help="accept the extended syntax (OR, NOT, parentheses)"
-    )
+    pick.add_argument("--schema", metavar="FILE", help="a schema file (as printed by describe --json)")
+    if extended:
+        group.add_argument(
+            "--extended", action="store_true", help="accept the extended syntax (OR, NOT, parentheses)"
+        )
 
 
 def _list_query_options(parser: argparse.ArgumentParser, where: bool = True) -> None:
@@ -576,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("describe", help="show the attributes and relations of an entity type")
     p.add_argument("name", nargs="?", metavar="ENTITY", help="a built-in entity type")
     p.add_argument("--json", action="store_true", help="print the schema as JSON (usable with --schema)")
-    _schema_options(p)
+    _schema_options(p, extended=False)  # describing reads no expression
     p.set_defaults(run=_cmd_describe)
 
     p = commands.add_parser("serve", help="serve the sample data as a ConfigHub-style list API")
@@ -610,22 +589,30 @@ def _count(text: str) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from . import __version__
 
-    try:
-        return version("wherelang")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
+
+
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices.get(name, parser)
+            return found
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    command = _subcommand(parser, args.command)
+    if extra:  # reported with the usage of the subcommand they were given to
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         code: int = args.run(args)
     except _Usage as exc:
-        parser.print_usage(sys.stderr)
+        command.print_usage(sys.stderr)
         print(f"wherelang {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except WhereError as err:

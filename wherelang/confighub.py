@@ -107,7 +107,7 @@ def _build(name: str, spec: dict[str, Any]) -> Schema:
     always = {own_id, "Slug", *_PARENTS}
     attributes = []
     for attr_name, attr_spec in spec["attributes"].items():
-        type = Type.of(attr_spec)
+        type = Type.of({k: v for k, v in attr_spec.items() if k != "nullable"})
         usable = attr_name in filterable
         attributes.append(
             Attribute(

@@ -57,7 +57,7 @@ from .nodes import (
 )
 from . import jsonpath
 from .regex import pg_iregex
-from .schema import Kind, Schema, Type
+from .schema import NEEDS_A_SCHEMA, Kind, Schema, Type, as_schema
 
 __all__ = ["compile", "filter", "Predicate", "Resolver", "pg_lower", "parse_entity_time"]
 
@@ -1391,6 +1391,7 @@ class _Generator:
                 pieces.append(self.helper("(" + " and ".join(codes) + ")"))
                 codes, size = [], 0
                 self.bound.clear()
+                self.binds.clear()  # none of them can be in the body: nothing to unbind
         self.binding = False
         codes = pieces + codes
         body = codes[0] if len(codes) == 1 else self.join("and", codes)
@@ -1557,7 +1558,7 @@ class _PredicateType(type):
         fn.filter = namespace["_scan"]
         fn.__wherelang_predicate__ = True
         # what repr() shows: <function Predicate('Slug = ...') at 0x...>
-        fn.__name__ = fn.__qualname__ = f"Predicate({expr.to_where()!r})"
+        fn.__name__ = fn.__qualname__ = f"Predicate({str(expr)!r})"
         return fn
 
     def __instancecheck__(cls, obj: object) -> bool:
@@ -1648,7 +1649,7 @@ def _compile_text(
 
 def compile(
     where: str | Expr | Predicate,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     *,
     extended: bool = False,
     strict: bool = False,
@@ -1670,9 +1671,11 @@ def compile(
     """
     if isinstance(where, Predicate):
         return where
+    if schema is not None:
+        schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if isinstance(where, str):
         if schema is None:
-            raise TypeError("compiling text needs a schema")
+            raise TypeError("filtering or compiling where text " + NEEDS_A_SCHEMA)
         try:
             return _compile_text(where, schema, extended, strict, resolver)
         except TypeError as exc:
@@ -1684,7 +1687,7 @@ def compile(
             return Predicate(expr, schema, strict=strict, resolver=resolver, text=where)
     if _has_paths(where):
         if schema is None:
-            raise TypeError("compiling an untyped tree needs a schema")
+            raise TypeError("filtering or compiling an untyped tree " + NEEDS_A_SCHEMA)
         from .validate import validate
 
         where = validate(where, schema)
@@ -1699,7 +1702,7 @@ def compile(
 def filter(
     entities: Iterable[T],
     where: str | Expr | Predicate,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     *,
     extended: bool = False,
     strict: bool = False,

@@ -101,6 +101,27 @@ class Op(Enum):
         return f"Op.{self.name}"
 
 
+def _check_strict(text: str) -> None:
+    """Raise what the strict parser says of ``text`` (the remote API's syntax), in the
+    words of a caller printing a tree rather than parsing one."""
+    from .errors import WhereError, WhereSyntaxError
+    from .parser import parse
+
+    try:
+        parse(text)
+    except WhereError as err:
+        anyway = "pass extended=True to to_where() or to_query() to write it anyway"
+        hint = err.hint or ""
+        if "parse with extended=True" in hint:
+            hint = hint.replace(" to allow it", "").replace("parse with extended=True", anyway)
+        else:
+            hint = f"{hint}; or {anyway}" if hint else anyway
+        raise WhereSyntaxError(
+            err.code, f"{err.message}, which the remote API rejects", text=text,
+            position=err.position, length=err.length, hint=hint,
+        ) from None  # fmt: skip
+
+
 class Node:
     """Base of all syntax tree nodes."""
 
@@ -108,19 +129,37 @@ class Node:
 
     span: Span
 
-    def to_where(self) -> str:
+    def to_where(self, *, extended: bool = False) -> str:
         """Canonical where text: upper-case keywords, single spaces, minimal parentheses.
 
-        >>> from wherelang import parse
+        This is the text to send to the remote API, so a condition is checked against
+        the strict syntax the API accepts (a :class:`WhereSyntaxError` says what it
+        rejects); ``extended=True`` writes extended syntax for a server that reads it.
+        ``str(node)`` writes either, unchecked, for display.
+
+        >>> from wherelang import attr, parse
         >>> parse("slug='x' and  Labels.tier ilike 'b%'").to_where()
         "slug = 'x' AND Labels.tier ILIKE 'b%'"
+        >>> (attr.HeadRevisionNum > -1).to_where()
+        Traceback (most recent call last):
+        ...
+        wherelang.errors.WhereSyntaxError: negative numbers are only in the extended syntax, which the remote API rejects (line 1, column 19)
+          HeadRevisionNum > -1
+                            ^^
+        hint: pass extended=True to to_where() or to_query() to write it anyway
+        >>> (attr.HeadRevisionNum > -1).to_where(extended=True)
+        'HeadRevisionNum > -1'
         """
         from .text import to_where
 
-        return to_where(self)
+        text = to_where(self)
+        if not extended and not isinstance(self, (Path, Attr, Len, Literal)):
+            _check_strict(text)
+        return text
 
-    def to_query(self) -> str:
-        """The canonical text percent-encoded for a URL query parameter.
+    def to_query(self, *, extended: bool = False) -> str:
+        """The canonical text percent-encoded for a URL query parameter (checked as
+        :meth:`to_where` checks it).
 
         >>> from wherelang import parse
         >>> parse("Slug = 'a b'").to_query()
@@ -128,10 +167,12 @@ class Node:
         """
         from .text import encode_query
 
-        return encode_query(self.to_where())
+        return encode_query(self.to_where(extended=extended))
 
     def __str__(self) -> str:
-        return self.to_where()
+        from .text import to_where
+
+        return to_where(self)
 
     # Joining expressions in code (wherelang.builder): a & b, a | b, ~a.
     def __and__(self, other: object) -> Expr:
@@ -319,6 +360,19 @@ class Or(Node):
 
 Predicate = Union[Compare, In, IsNull, Truth]
 Expr = Union[Compare, In, IsNull, Truth, Not, And, Or]
+
+
+def _no_truth_value(self: Node) -> bool:
+    # ``attr.a == 1 and attr.b == 2`` would silently be ``b = 2``: Python's ``and``/``or``
+    # ask a condition for its truth value, which it does not have before evaluation.
+    raise TypeError(
+        f"the condition {self} has no truth value: join conditions with & (AND), "
+        "| (OR) and ~ (NOT), not with Python's and/or/not; to test it, use wherelang.compile"
+    )
+
+
+for _condition in (Compare, In, IsNull, Truth, Not, And, Or):
+    setattr(_condition, "__bool__", _no_truth_value)
 
 
 # The direct children of each kind of node, in source order; leaves have none.

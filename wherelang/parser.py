@@ -916,7 +916,7 @@ def parse(
     text: str,
     *,
     extended: bool = False,
-    schema: Schema | None = None,
+    schema: Schema | str | None = None,
     limits: Limits | None = None,
     cache: bool = True,
 ) -> Expr:

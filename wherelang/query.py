@@ -213,13 +213,9 @@ def _find_relation(schema: Schema, entity: Any, field: str) -> tuple[Relation | 
 
 
 def _as_schema(value: Any) -> Schema:
-    if isinstance(value, Schema):
-        return value
-    if isinstance(value, str):
-        from . import confighub
+    from .schema import as_schema
 
-        return confighub.schema(value)
-    raise TypeError(f"schema must be a Schema or a ConfigHub entity name, not {value!r}")
+    return as_schema(value)
 
 
 def _as_names(value: Any) -> tuple[str, ...] | None:
@@ -238,7 +234,7 @@ else:
     _WhereField = Annotated[
         Any,
         PlainValidator(lambda v: v),
-        PlainSerializer(lambda e: None if e is None else e.to_where()),
+        PlainSerializer(lambda e: None if e is None else str(e)),
     ]
 
 
@@ -355,7 +351,7 @@ class ListQuery(BaseModel):
         """
         out: dict[str, str] = {}
         if self.where is not None:
-            out["where"] = self.where.to_where()
+            out["where"] = self.where.to_where(extended=self.extended)
         if self.filter is not None:
             out["filter"] = str(self.filter)
         if self.contains is not None:
@@ -1480,7 +1476,7 @@ def _typed_where(expr: Any, schema: Schema, extended: bool) -> Expr:
     if not isinstance(expr, Node):
         raise TypeError(f"where must be text or an expression, not {type(expr).__name__}")
     # Parsing the printed text types the tree and applies the syntax level's rules.
-    return _parse_where(expr.to_where(), schema, extended, None)
+    return _parse_where(str(expr), schema, extended, None)
 
 
 def _parse_filter_id(text: str) -> UUID | str:

@@ -8,11 +8,11 @@ A :class:`Schema` is declared in Python, derived from a pydantic model
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-__all__ = ["Kind", "Type", "Attribute", "Relation", "Schema"]
+__all__ = ["Kind", "Type", "Attribute", "Relation", "Schema", "as_schema", "NEEDS_A_SCHEMA"]
 
 
 class Kind(str, Enum):
@@ -49,26 +49,26 @@ class Type:
 
     @classmethod
     def of(cls, spec: str | Mapping[str, Any] | Type) -> Type:
-        """A type from its JSON description (as in ``entities.json``).
+        """A type from its JSON description (as in a schema file), checked in full: a
+        mistake is a :class:`~wherelang.errors.WhereValidationError` that says what is
+        wrong (see :mod:`wherelang.schemafile`).
 
         >>> str(Type.of({"type": "map", "values": "bool"}))
         'map of string to bool'
         >>> str(Type.of({"type": "array", "items": "uuid"}))
         'array of uuid'
+        >>> Type.of({"type": "array"})
+        Traceback (most recent call last):
+        ...
+        wherelang.errors.WhereValidationError: type: an array needs "items", the type of its elements
         """
         if isinstance(spec, Type):
             return spec
-        if isinstance(spec, str):
+        if isinstance(spec, str) and spec in _KIND_VALUES:
             return cls(Kind(spec))
-        kind = Kind(spec["type"])
-        enum = spec.get("enum")
-        return cls(
-            kind,
-            items=cls.of(spec["items"]) if "items" in spec else None,
-            values=cls.of(spec["values"]) if "values" in spec else None,
-            keys=cls.of(spec["keys"]) if "keys" in spec else None,
-            enum=tuple(enum) if enum else None,
-        )
+        from .schemafile import type_of
+
+        return type_of(spec)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON description :meth:`of` reads."""
@@ -86,6 +86,8 @@ class Type:
         return self.kind in (Kind.ARRAY, Kind.MAP)
 
 
+_KIND_VALUES = frozenset(kind.value for kind in Kind)
+
 STRING = Type(Kind.STRING)
 INT = Type(Kind.INT)
 FLOAT = Type(Kind.FLOAT)
@@ -99,21 +101,31 @@ JSON = Type(Kind.JSON)
 class Attribute:
     """One attribute of an entity type.
 
-    ``filterable``: usable in ``where``. ``searchable``: matched by ``contains``
-    (string and map attributes). ``always``: returned whatever ``select`` says (the
-    entity's ID, its parents' IDs and ``Slug``).
+    ``filterable``: usable in ``where``. ``searchable``: matched by ``contains``; when
+    not given, the filterable string and map attributes are, as in the ConfigHub API
+    (the same rule in a schema file and in :meth:`Schema.from_model`). ``always``:
+    returned whatever ``select`` says (the entity's ID, its parents' IDs and ``Slug``;
+    a :class:`Schema` marks its ``id`` so).
+
+    >>> Attribute("Slug", Type.of("string")).searchable, Attribute("N", Type.of("int")).searchable
+    (True, False)
     """
 
     name: str
     type: Type
     nullable: bool = True
     filterable: bool = True
-    searchable: bool = False
+    searchable: bool = None  # type: ignore[assignment]  # None: by the rule above
     always: bool = False
     description: str = ""
     #: the Python attribute that holds the value when it differs from ``name`` (a
     #: pydantic field whose alias is the name users type)
     python_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.searchable is None:
+            searchable = self.filterable and self.type.kind in (Kind.STRING, Kind.MAP)
+            object.__setattr__(self, "searchable", searchable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +181,15 @@ class Schema:
     ) -> None:
         attrs = attributes.values() if isinstance(attributes, Mapping) else attributes
         rels = relations.values() if isinstance(relations, Mapping) else relations
+        by_name = {a.name: a for a in attrs}
+        if id is not None:
+            # One rule for every way of declaring a schema: the id is always returned.
+            if id not in by_name:
+                raise ValueError(f"id {id!r} is not an attribute of {name}")
+            if not by_name[id].always:
+                by_name[id] = replace(by_name[id], always=True)
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "attributes", {a.name: a for a in attrs})
+        object.__setattr__(self, "attributes", by_name)
         object.__setattr__(self, "relations", {r.field: r for r in rels})
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "resolver", resolver)
@@ -215,6 +234,35 @@ class Schema:
     @property
     def includable(self) -> tuple[str, ...]:
         return tuple(r.via for r in self.relations.values() if r.includable)
+
+    @classmethod
+    def from_json(cls, spec: Mapping[str, Any] | str, *, name: str = "Entity") -> Schema:
+        """A schema from its JSON description (a mapping or JSON text): the format
+        ``wherelang describe --json`` prints, published as a JSON Schema in
+        ``wherelang/data/schema-file.schema.json``. Checked in full: unknown keys, an
+        ``id`` that is no attribute, a missing ``items``, an unknown kind are errors
+        that name the place (see :mod:`wherelang.schemafile`). ``name``: the entity
+        type's name when the file gives none.
+
+        >>> job = Schema.from_json({"name": "Job", "id": "JobID",
+        ...                         "attributes": {"JobID": "uuid", "State": "string"}})
+        >>> job.always, job.searchable
+        (('JobID',), ('State',))
+        >>> Schema.from_json({"attributes": {"State": {"type": "string", "filterabel": False}}})
+        Traceback (most recent call last):
+        ...
+        wherelang.errors.WhereValidationError: attributes.State: unknown key 'filterabel'
+        hint: did you mean 'filterable'?
+        """
+        from .schemafile import schema_from_json
+
+        return schema_from_json(spec, default_name=name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON description :meth:`from_json` reads back."""
+        from .schemafile import schema_to_json
+
+        return schema_to_json(self)
 
     @classmethod
     def from_model(
@@ -330,6 +378,37 @@ class Schema:
             max_key=max_key,
             description=(model.__doc__ or "").strip(),
         )
+
+
+#: What to say when text is given without a schema (evaluating needs the types).
+NEEDS_A_SCHEMA = (
+    "needs a schema: it says which attributes exist and their types (a time, a UUID, a "
+    "map), which decide what each condition means; pass a ConfigHub entity name such as "
+    "'Unit', or a Schema (Schema(...), Schema.from_model(YourModel), Schema.from_json(...))"
+)
+
+
+def as_schema(value: Schema | str) -> Schema:
+    """A schema, or the name of a ConfigHub entity type: everywhere wherelang takes a
+    schema it takes a name too.
+
+    >>> as_schema("Unit").name
+    'Unit'
+    >>> as_schema(42)
+    Traceback (most recent call last):
+    ...
+    TypeError: schema must be a Schema or the name of a ConfigHub entity type such as 'Unit', not int
+    """
+    if isinstance(value, Schema):
+        return value
+    if isinstance(value, str):
+        from . import confighub
+
+        return confighub.schema(value)
+    raise TypeError(
+        "schema must be a Schema or the name of a ConfigHub entity type such as 'Unit', "
+        f"not {type(value).__name__}"
+    )
 
 
 _SCALARS: dict[Any, Kind] = {}

@@ -14,7 +14,7 @@ decimal, or ``'`` ``"`` ``\\`` inside a string.
 ... @given(where_texts(extended=True))
 ... def test_round_trip(text):
 ...     expr = parse(text, extended=True)
-...     assert parse(expr.to_where(), extended=True) == expr
+...     assert parse(expr.to_where(extended=True), extended=True) == expr
 >>> test_round_trip()
 >>> @settings(max_examples=25)
 ... @given(expressions())
@@ -195,7 +195,7 @@ def _trees(
             )
 
         tree = st.recursive(predicate, extend, max_leaves=max_leaves)
-    return tree.filter(lambda e: len(e.to_where()) <= limit)
+    return tree.filter(lambda e: len(str(e)) <= limit)
 
 
 # --- writing a tree as text, the ways a person might ---------------------------

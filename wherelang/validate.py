@@ -703,7 +703,7 @@ def _literal_hint(type: Type) -> str:
     return f"write a value such as {example}" if example else "compare with IS NULL"
 
 
-def validate(expr: Expr, schema: Schema, *, text: str | None = None) -> Expr:
+def validate(expr: Expr, schema: Schema | str, *, text: str | None = None) -> Expr:
     """Check ``expr`` against ``schema`` and return its typed tree.
 
     ``text`` is the input ``expr`` was parsed from, so that errors can show it.
@@ -717,4 +717,6 @@ def validate(expr: Expr, schema: Schema, *, text: str | None = None) -> Expr:
     ...     print(err.code, err.position, err.hint)
     unknown-attribute 0 did you mean 'Slug'?
     """
-    return _Checker(schema, text).expr(expr)
+    from .schema import as_schema  # a ConfigHub entity name is a schema too
+
+    return _Checker(as_schema(schema), text).expr(expr)

@@ -277,7 +277,7 @@ class _Playground:
             "valid": True,
             "entity": q.entity.name,
             "extended": q.extended,
-            "canonical": None if q.where is None else q.where.to_where(),
+            "canonical": None if q.where is None else str(q.where),
             "params": q.to_params(),
             "query": query_string,
             "path": path,

@@ -337,7 +337,7 @@ def _operand_type(node: Operand) -> Type | None:
 def _untyped(node: Node) -> WhereError:
     return WhereSqlError(
         "sql-untyped",
-        f"{node.to_where()} is not checked against a schema",
+        f"{node} is not checked against a schema",
         hint="parse with a schema: wherelang.parse(text, schema=...)",
     )
 
