@@ -334,3 +334,18 @@ def test_a_uuid_not_an_uuid() -> None:
     err = error_of("SpaceID = 3", schema="Unit")
     assert err.message.startswith("SpaceID is a UUID;")
     assert "an uuid" not in str(error_of("SpaceID ? 'x'", schema="Unit"))
+
+
+def test_an_unsupported_dialect_construct_shows_the_condition_and_a_way_out() -> None:
+    expr = wherelang.parse("Slug = 'x' AND Labels.tier = 'y'", schema="Unit")
+    with pytest.raises(wherelang.WhereSqlError) as info:
+        wherelang.to_sql(expr, dialect="oracle")
+    err = info.value
+    assert err.code == "sql-unsupported"
+    assert err.text is not None and err.position is not None
+    assert err.text[err.position : err.position + err.length] == "Labels.tier = 'y'"
+    assert err.hint is not None and "wherelang.filter" in err.hint
+    result = run_cli("sql", "--entity", "Unit", "--dialect", "oracle", "--where", "Labels.tier = 'y'")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:3] == ["  Labels.tier = 'y'", "  ^^^^^^^^^^^^^^^^^"]
+    assert "wherelang filter" in result.stderr and "wherelang.filter" not in result.stderr

@@ -448,6 +448,7 @@ _CLI_WORDS = (
     ("leave out the filter parameter", "pass them with --related Filter=FILE, or leave out --filter"),
     ("this request lists across spaces", "no --space was given"),
     ("this request lists in space", "--space is"),
+    ("in memory (wherelang.filter)", "in memory (wherelang filter)"),
 )
 
 

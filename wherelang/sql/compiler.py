@@ -119,6 +119,8 @@ class _Compiler:
         self.mapping = mapping
         self.table = table
         self.values: list[Any] = []
+        #: the whole expression, for errors that show the condition they are about
+        self.root: Expr | None = None
 
     # values
 
@@ -282,6 +284,14 @@ class _Compiler:
     # expressions
 
     def expr(self, node: Expr) -> exp.Expression:
+        if isinstance(node, (Compare, In, IsNull, Truth)):
+            try:
+                return self._condition(node)
+            except WhereSqlError as err:
+                raise _at_condition(err, node, self.root, self.engine) from None
+        return self._condition(node)
+
+    def _condition(self, node: Expr) -> exp.Expression:
         if isinstance(node, And):
             return _join(exp.And, [self.expr(i) for i in node.items])
         if isinstance(node, Or):
@@ -416,6 +426,22 @@ class _Generator:
         return text, tuple(values[i] for i in order)
 
 
+def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Engine) -> WhereSqlError:
+    """An engine's refusal, with the caret under the condition it refuses (in the
+    canonical text of the whole expression) and a way out."""
+    if err.position is not None or root is None:
+        return err
+    text, piece = str(root), str(node)
+    position = text.find(piece)
+    hint = err.hint or (
+        f"{engine.label} cannot run this condition; filter these rows in memory "
+        "(wherelang.filter), or use an engine that can, such as postgres"
+    )
+    return WhereSqlError(err.code, err.message, text=text, position=max(position, 0),
+                         length=len(piece) if position >= 0 else len(text), hint=hint,
+                         parameter=err.parameter)  # fmt: skip
+
+
 def _compile(
     expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, table: str | None
 ) -> tuple[Engine, exp.Expression, list[Any]]:
@@ -424,6 +450,7 @@ def _compile(
     _check_typed(expr)
     engine = _engine(dialect)
     compiler = _Compiler(engine, dict(mapping or {}), table)
+    compiler.root = expr
     tree = compiler.expr(expr)
     return engine, tree, compiler.values
 
