@@ -33,7 +33,7 @@ from wherelang import confighub
 
 SEED = "CreatedAt >= '2025-01-07' AND Slug = 'test' AND Labels.mykey = 'myvalue'"
 REGEX_IN_LEN = (
-    "Slug ~ '^app-[0-9]+$' AND Labels.tier IN ('web', 'api', 'worker') AND LEN(ApprovedBy) > 0"
+    "Slug ~ '^app-[0-9]+$' AND Labels.tier IN ('web', 'api', 'worker') AND LEN(ApplyGates) > 0"
 )
 MAP_TIME = (
     "Labels.environment = 'prod' AND CreatedAt >= '2025-03-01T00:00:00Z' "
@@ -52,7 +52,7 @@ def units(count: int, seed: int = 7) -> list[dict[str, Any]]:
     def an_id() -> str:
         return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
-    users = [an_id() for _ in range(50)]
+    gates = ["complete/no-placeholders", "policy/approved", "ci/passed", "review/two-owners"]
     spaces = [an_id() for _ in range(20)]
     out = []
     for i in range(count):
@@ -76,9 +76,9 @@ def units(count: int, seed: int = 7) -> list[dict[str, Any]]:
                 "DisplayName": f"Unit {i}",
                 "CreatedAt": created_text,
                 "HeadRevisionNum": rng.randrange(1, 20),
-                "LiveRevisionNum": rng.randrange(0, 20),
+                "UpstreamRevisionNum": rng.randrange(0, 20),
                 "Labels": labels,
-                "ApprovedBy": rng.sample(users, rng.choice([0, 0, 1, 2])),
+                "ApplyGates": dict.fromkeys(rng.sample(gates, rng.choice([0, 0, 1, 2])), True),
             }
         )
     return out
@@ -101,7 +101,7 @@ LAMBDAS: dict[str, Callable[[dict[str, Any]], bool]] = {
     ),
     REGEX_IN_LEN: lambda u: (
         (u.get("Labels") or {}).get("tier") in _TIERS
-        and len(u.get("ApprovedBy") or ()) > 0
+        and len(u.get("ApplyGates") or ()) > 0
         and _APP.search(u["Slug"]) is not None
     ),
     MAP_TIME: lambda u: (
@@ -124,7 +124,7 @@ def _seed_loop(rows: list[dict[str, Any]], iso: Any = _iso, t0: datetime = _T0) 
 def _regex_loop(rows: list[dict[str, Any]], tiers: Any = _TIERS, app: Any = _APP.search) -> Any:
     for u in rows:
         labels = u.get("Labels")
-        if labels and labels.get("tier") in tiers and u.get("ApprovedBy") and app(u["Slug"]):
+        if labels and labels.get("tier") in tiers and u.get("ApplyGates") and app(u["Slug"]):
             yield u
 
 
@@ -145,7 +145,7 @@ LOOPS: dict[str, Callable[[list[dict[str, Any]]], Any]] = {
 ECQL = {
     SEED: "Slug = 'test' AND Labels.mykey = 'myvalue' AND CreatedAt AFTER 2025-01-06T23:59:59Z",
     REGEX_IN_LEN: "matches(Slug, '^app-[0-9]+$') = TRUE AND Labels.tier IN ('web', 'api', "
-    "'worker') AND len(ApprovedBy) > 0",
+    "'worker') AND len(ApplyGates) > 0",
     MAP_TIME: "Labels.environment = 'prod' AND CreatedAt DURING "
     "2025-03-01T00:00:00Z/2025-05-31T21:59:59Z",
 }
@@ -154,7 +154,7 @@ CEL = {
     SEED: 'Slug == "test" && has(Labels.mykey) && Labels.mykey == "myvalue" '
     '&& timestamp(CreatedAt) >= timestamp("2025-01-07T00:00:00Z")',
     REGEX_IN_LEN: 'Slug.matches("^app-[0-9]+$") && has(Labels.tier) '
-    '&& Labels.tier in ["web", "api", "worker"] && size(ApprovedBy) > 0',
+    '&& Labels.tier in ["web", "api", "worker"] && size(ApplyGates) > 0',
     MAP_TIME: 'has(Labels.environment) && Labels.environment == "prod" '
     '&& timestamp(CreatedAt) >= timestamp("2025-03-01T00:00:00Z") '
     '&& timestamp(CreatedAt) < timestamp("2025-06-01T00:00:00+02:00")',

@@ -57,7 +57,7 @@ def mixed(size: int) -> str:
         size,
         " OR ",
         lambda i: (
-            f"(Slug = 'app-{i}' AND Labels.tier IN ('a', 'b', 'c') AND NOT LEN(ApprovedBy) > {i})"
+            f"(Slug = 'app-{i}' AND Labels.tier IN ('a', 'b', 'c') AND NOT LEN(ApplyGates) > {i})"
             if i % 2 == 0
             else f"(CreatedAt >= '2025-01-07' AND Labels.'app.kubernetes.io/name' ~ '^x{i}$')"
         ),
@@ -79,7 +79,7 @@ def _stages(text: str) -> dict[str, Callable[[], Any]]:
         "validate": lambda: validate(tree, UNIT),
         "compile": lambda: Predicate(typed, UNIT),
         "to_sql": lambda: wherelang.to_sql(typed, cache=False),
-        "to_where": typed.to_where,
+        "to_where": lambda: typed.to_where(extended=True),
     }
 
 

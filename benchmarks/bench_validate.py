@@ -16,12 +16,12 @@ from wherelang import confighub
 from wherelang.validate import validate
 
 SEED = "CreatedAt >= '2025-01-07' AND Slug = 'test' AND Labels.mykey = 'myvalue'"
-# A longer strict query touching a UUID, an array, IN and a relation hop.
+# A longer strict query touching a UUID, a map, IN and a relation hop.
 WIDE = (
     "CreatedAt >= '2025-01-07T10:00:00Z' AND Slug IN ('a', 'b', 'c') "
     "AND SpaceID = '7c61626f-ddbe-41af-93f6-b69f4ab6d308' "
-    "AND ApprovedBy ? '7c61626f-ddbe-41af-93f6-b69f4ab6d308' AND LEN(ApprovedBy) > 0 "
-    "AND Space.Labels.Environment = 'prod' AND HeadRevisionNum > LiveRevisionNum "
+    "AND ApplyGates ? 'complete/no-placeholders' AND LEN(ApplyGates) > 0 "
+    "AND Space.Labels.Environment = 'prod' AND HeadRevisionNum > UpstreamRevisionNum "
     "AND Slug ~ '^app-[0-9]+$'"
 )
 

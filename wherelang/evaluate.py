@@ -660,10 +660,10 @@ def _regex_code(gen: _Generator, subject: str, pattern: str, case_sensitive: boo
     # ('ǅ' ~* 'ǅ' is false), not by RE2's case folding: wherelang.regex writes those sets out.
     folded = pg_iregex(pattern, not case_sensitive)
     if folded is not None:
-        return f"{gen.const(_regex_matcher(folded))}({subject})"
+        return f"{gen.const(_search(folded, True))}({subject})"  # one matcher a pattern
     if case_sensitive and _PLAIN.fullmatch(pattern):
         return f"({gen.const(pattern)} in {subject})"  # a literal substring
-    re2_match = gen.const(_regex_matcher(pattern, case_sensitive=case_sensitive))
+    re2_match = gen.const(_search(pattern, case_sensitive))
     python = _python_regex(pattern) if case_sensitive else None
     if python is None:
         return f"{re2_match}({subject})"
@@ -984,7 +984,7 @@ def _json_condition(gen: _Generator, node: Compare | In | IsNull, attr: Attr) ->
             return lambda e: found(get(e))
         return lambda e: not found(get(e))
     if isinstance(node, In):
-        texts = [jsonpath.json_text(_json_literal(v)) or str(v.value) for v in node.values]
+        texts = [jsonpath.literal_text(_json_literal(v)) for v in node.values]
         test = jsonpath.in_list(steps, texts, node.negated)
         return lambda e: test(get(e))
     op, other = node.op, node.right
@@ -1151,9 +1151,12 @@ class _Generator:
         self.helper_names: dict[str, str] = {}
 
     def reset(self) -> None:
-        """Forget bound values before generating the same tree again."""
+        """Forget bound values before generating the same tree again. Local names start
+        over too (each version is a function of its own), so that a tree without times
+        gives the same code twice and needs no fallback."""
         self.bound.clear()
         self.binds.clear()
+        self.temps = 0
 
     def const(self, value: object) -> str:
         key = (type(value), value) if _hashable(value) else (type(value), id(value))

@@ -48,14 +48,15 @@ __all__ = [
     "NEGATED",
     "condition",
     "exists",
-    "in_list",
     "has_key",
-    "selector",
+    "in_list",
+    "json_text",
+    "like_to_regex",
+    "literal_text",
     "pg_jsonpath",
     "pg_string",
-    "like_to_regex",
+    "selector",
     "split_steps",
-    "json_text",
 ]
 
 _ARRAYS = (list, tuple)
@@ -356,6 +357,14 @@ def json_text(v: Any) -> str | None:
     if n is None:
         return None
     return str(int(n))
+
+
+def literal_text(value: object) -> str:
+    """An IN list value as the text it is compared as: a string as written, a boolean
+    ``true``/``false``, a number as written (``1.5`` stays ``'1.5'``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _values(steps: Sequence[JsonStep]) -> Callable[[Any], list[Any]]:

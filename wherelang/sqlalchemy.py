@@ -293,7 +293,7 @@ def _targets(
 def _target(given: Any, table: str) -> wsql.Target:
     if isinstance(given, sa.Column):
         return wsql.Column(given.name, table=table)
-    if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.Joined)):
+    if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.MapColumn, wsql.Joined)):
         return given
     raise TypeError(f"a mapping value is a column name, a Column or a wherelang.sql target, "
                     f"not {given!r}")  # fmt: skip

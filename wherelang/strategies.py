@@ -668,7 +668,11 @@ def json_conditions(attribute: str = "Data", hops: tuple[str, ...] = ()) -> st.S
         st.builds(Compare, paths, st.just(Op.HAS), st.sampled_from(JSON_KEYS + JSON_STRINGS[:3]).map(Literal)),
         st.builds(
             In, paths,
-            st.lists(st.sampled_from(("3", "1", "0", "true", "web", "", "-7", "100000000000000000000")).map(Literal), min_size=1, max_size=3).map(tuple),
+            st.lists(st.one_of(
+                st.sampled_from(("3", "1", "0", "true", "web", "", "-7", "100000000000000000000")).map(Literal),
+                st.integers(-1, 3).map(Literal), st.booleans().map(Literal),
+                st.just(Literal(Decimal("1.5"))),
+            ), min_size=1, max_size=3).map(tuple),
             st.booleans(),
         ),
         st.builds(IsNull, paths, st.booleans()),

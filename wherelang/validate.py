@@ -293,6 +293,8 @@ _PATH_CACHE = 4096
 
 def _a(type: Type) -> str:
     text = str(type)
+    if text == "uuid":
+        return "a UUID"
     return ("an " if text[0] in "aeiou" else "a ") + text
 
 

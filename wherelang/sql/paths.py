@@ -28,7 +28,7 @@ from sqlglot import exp
 from .. import jsonpath
 from ..errors import WhereSqlError
 from ..evaluate import each_attr, each_inner, is_permissions
-from ..nodes import Attr, Compare, Family, In, IsNull, JsonStep, Len, Literal, Op
+from ..nodes import Attr, Compare, Family, In, IsNull, JsonStep, Literal, Op
 from ..schema import Kind, Type
 from .base import _case_null, _fill, _fn
 from .mapping import Related
@@ -36,7 +36,7 @@ from .mapping import Related
 if TYPE_CHECKING:
     from .compiler import _Compiler
 
-__all__ = ["path_sql", "json_condition", "permissions_length"]
+__all__ = ["json_condition", "path_sql", "permissions_length"]
 
 _Node = Compare | In | IsNull
 
@@ -214,7 +214,7 @@ def _pg_json(c: _Compiler, node: _Node, attr: Attr) -> exp.Expression:
         return present if node.negated else exp.Not(this=present)
     value = exp.column("wl_v", "wl_j")
     if isinstance(node, In):
-        texts = [jsonpath.json_text(_literal_value(v)) or str(v.value) for v in node.values]
+        texts = [jsonpath.literal_text(_literal_value(v)) for v in node.values]
         test: exp.Expression = exp.In(this=_pg_text(value), expressions=[c.bind(t) for t in texts])
         if node.negated:
             test = exp.Not(this=test)
@@ -253,7 +253,7 @@ def _spec(node: _Node, attr: Attr) -> str:
     if isinstance(node, IsNull):
         return json.dumps({"steps": steps, "test": "null", "negated": node.negated})
     if isinstance(node, In):
-        texts = [jsonpath.json_text(_literal_value(v)) or str(v.value) for v in node.values]
+        texts = [jsonpath.literal_text(_literal_value(v)) for v in node.values]
         return json.dumps({"steps": steps, "test": "in", "values": texts, "negated": node.negated})
     op, other = node.op, node.right
     if isinstance(node.left, Literal):

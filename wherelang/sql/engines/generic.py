@@ -1,5 +1,5 @@
 """Dialects with an unanchored regex function and inline flags: the portable subset
-plus regular expressions (Spark, Databricks, Hive, Trino, Presto, Athena)."""
+plus regular expressions (Spark 2, Hive, Athena)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..base import Engine
 class Regexp(Engine):
     """Generic dialects whose regex function searches (unanchored) with inline flags."""
 
-    dialects: ClassVar[tuple[str, ...]] = ("spark", "spark2", "databricks", "hive", "trino", "presto", "athena")
+    dialects: ClassVar[tuple[str, ...]] = ("spark2", "hive", "athena")
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         return ("(?si)" if ci else "(?s)") + pattern, ci
