@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -352,5 +353,11 @@ def test_requests_are_logged_and_quoted_values_survive(server: str) -> None:
     response = httpx.get(server + "/unit", params={"where": where, "select": "Slug"})
     assert response.status_code == 200 and len(response.json()) == len(UNITS)
     httpx.get(server + "/target", params={"where": "Slgu = 'logged'"})
-    log = LOGS[server].read_text(errors="replace")
-    assert "GET /unit 200" in log and "GET /target 400" in log
+    # the line is written once the response is sent: give the server a moment
+    deadline = time.monotonic() + 10
+    while True:
+        log = LOGS[server].read_text(errors="replace")
+        if ("GET /unit 200" in log and "GET /target 400" in log) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert "GET /unit 200" in log and "GET /target 400" in log, log[-2000:]
