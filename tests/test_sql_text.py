@@ -229,3 +229,18 @@ def test_default_layout_types(dialect: str) -> None:
     ddl = wsql.create_table(SCHEMA, dialect, table="t")
     assert sqlglot.parse_one(ddl, read=dialect) is not None
     assert "JSON" not in ddl.upper().replace("JSON_", "")  # containers are JSON text in strings
+
+
+def test_databricks_gets_the_sql_spark_runs() -> None:
+    """Databricks is proven through Spark: the two dialects produce the same text, but
+    for sqlglot spelling RLIKE as REGEXP_LIKE(x, p), its synonym (Spark 3.2+)."""
+    rlike = re.compile(r"REGEXP_LIKE\((`\w+`), (\?|'[^']*')\)")
+    from test_sql_engines import REGRESSIONS
+
+    from test_spark import SPARK_REGRESSIONS
+
+    for text in REGRESSIONS + SPARK_REGRESSIONS + JSON_CONSTRUCTS:
+        for params in (True, False):
+            spark, databricks = (sql(text, d, params=params) for d in ("spark", "databricks"))
+            same = rlike.sub(r"\1 RLIKE \2", databricks.sql)
+            assert (spark.sql, spark.params) == (same, databricks.params), text
