@@ -244,3 +244,12 @@ def test_databricks_gets_the_sql_spark_runs() -> None:
             spark, databricks = (sql(text, d, params=params) for d in ("spark", "databricks"))
             same = rlike.sub(r"\1 RLIKE \2", databricks.sql)
             assert (spark.sql, spark.params) == (same, databricks.params), text
+
+
+@pytest.mark.parametrize("dialect", ["spark2", "hive", "athena"])
+def test_java_regex_dialects_without_a_module_get_the_java_rewrite(dialect: str) -> None:
+    """Hive and Spark 2 (java.util.regex) and Athena (Joni): $ also matches before a final
+    newline and (?i) is not PostgreSQL's ~*, so they get Spark's rewrite."""
+    assert sql("Slug ~* '^a.b$'", dialect).params == ("(?s)^[aA].[bB]\\z",)
+    with pytest.raises(WhereSqlError, match="word boundaries"):
+        sql("Slug ~ '\\bx'", dialect)
