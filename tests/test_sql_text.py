@@ -21,7 +21,7 @@ from wherelang.errors import WhereSqlError
 from wherelang.strategies import expressions_for
 from wherelang.validate import validate
 
-TEXT_ONLY = ["trino", "presto", "bigquery", "snowflake"]
+TEXT_ONLY = ["trino", "presto", "athena", "bigquery", "snowflake"]
 ALL = TEXT_ONLY + ["spark", "databricks", "clickhouse"]
 
 JSON_CONSTRUCTS = [
@@ -247,9 +247,10 @@ def test_databricks_gets_the_sql_spark_runs() -> None:
 
 
 @pytest.mark.parametrize("dialect", ["spark2", "hive", "athena"])
-def test_java_regex_dialects_without_a_module_get_the_java_rewrite(dialect: str) -> None:
-    """Hive and Spark 2 (java.util.regex) and Athena (Joni): $ also matches before a final
-    newline and (?i) is not PostgreSQL's ~*, so they get Spark's rewrite."""
+def test_java_regex_dialects_get_the_java_rewrite(dialect: str) -> None:
+    """Hive and Spark 2 (java.util.regex, no module of their own) and Athena (Trino's
+    Joni): $ also matches before a final newline and (?i) is not PostgreSQL's ~*, so
+    they get Spark's rewrite; Athena's placeholders are bound like Trino's."""
     assert sql("Slug ~* '^a.b$'", dialect).params == ("(?s)^[aA].[bB]\\z",)
     with pytest.raises(WhereSqlError, match="word boundaries"):
         sql("Slug ~ '\\bx'", dialect)

@@ -1,5 +1,5 @@
 """Dialects with an unanchored Java-syntax regex function (Spark 2 and Hive:
-java.util.regex; Athena: Trino's Joni): the portable subset plus regular expressions."""
+java.util.regex): the portable subset plus regular expressions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..base import Engine, _java_intersection, _rewrite
 class Regexp(Engine):
     """Generic dialects whose regex function searches (unanchored), Java syntax."""
 
-    dialects: ClassVar[tuple[str, ...]] = ("spark2", "hive", "athena")
+    dialects: ClassVar[tuple[str, ...]] = ("spark2", "hive")
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         # As for Spark: the portable subset, $ written \z, ~* as PostgreSQL's case sets.
