@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidat
 from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import Attr, Compare, Expr, Literal, Node, Op, Path, walk
 from .parser import Limits, parse
-from .schema import Attribute, Kind, Relation, Schema, Type
+from .schema import Attribute, Kind, Relation, Schema, Type, as_schema
 from .text import decode_query, encode_query
 
 __all__ = [
@@ -213,8 +213,8 @@ def _find_relation(schema: Schema, entity: Any, field: str) -> tuple[Relation | 
 
 
 def _as_schema(value: Any) -> Schema:
-    from .schema import as_schema
-
+    if type(value) is Schema:  # the common case, without a call (every ListQuery asks)
+        return value
     return as_schema(value)
 
 
