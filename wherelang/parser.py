@@ -750,9 +750,9 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                 return error("unterminated-string", "unterminated quoted key: no closing quote",
                              len(text) - pos, "close the key with ' (write '' for a quote inside it)",
                              False)  # fmt: skip
-            key = re.match(r"[^\s=!<>~?()',]*", text[pos + 1 :]).group(0)  # type: ignore[union-attr]
+            key = re.match(r"[^\s=!<>~?()',.]*", text[pos + 1 :]).group(0)  # type: ignore[union-attr]
             path = re.search(r"[\w.]*$", text[:pos]).group(0)  # type: ignore[union-attr]
-            quoted = f"{path}.'{key}'" if key else f"{path}.'key'"
+            quoted = f"{path}.'{key}'" if key.strip("*") else f"{path}.'key'"
             return error("bad-path", "a key after '.' must start and end with a letter or digit",
                          1, "an unquoted key holds ASCII letters and digits, with . _ / - inside; "
                          f"quote any other key: {quoted}", False)  # fmt: skip

@@ -42,7 +42,7 @@ _MAX_REPEAT = 255  # PostgreSQL's RE_DUP_MAX
 _MAX_FOLDED_RANGE = 2048  # characters of a range whose case variants are listed
 
 # Engines whose $ also matches before a final newline (PCRE, Java, Joni): they get \z.
-_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks", "trino", "presto"})
+_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks", "spark2", "hive", "trino", "presto", "athena"})
 
 _SPECIAL = frozenset("\\.^$|?*+()[]{}")
 _CLASS_SPECIAL = frozenset("\\]^-[")

@@ -50,7 +50,7 @@ from .nodes import (
     Span,
     Truth,
 )
-from .schema import Kind, Schema, Type
+from .schema import Kind, Schema, Type, as_schema
 
 __all__ = [
     "validate",
@@ -719,6 +719,6 @@ def validate(expr: Expr, schema: Schema | str, *, text: str | None = None) -> Ex
     ...     print(err.code, err.position, err.hint)
     unknown-attribute 0 did you mean 'Slug'?
     """
-    from .schema import as_schema  # a ConfigHub entity name is a schema too
-
-    return _Checker(as_schema(schema), text).expr(expr)
+    if type(schema) is not Schema:
+        schema = as_schema(schema)  # a ConfigHub entity name is a schema too
+    return _Checker(schema, text).expr(expr)

@@ -68,6 +68,8 @@ class Engine:
 
     #: the sqlglot dialect names this class serves (the registry reads a class's own)
     dialects: ClassVar[tuple[str, ...]] = ()
+    #: the sqlglot dialect whose generator writes the clause, when not ``dialect`` itself
+    generator_dialect: ClassVar[str | None] = None
     #: extra sqlglot generator transforms for expression classes of this engine's own
     transforms: ClassVar[Mapping[type[exp.Expression], Callable[[Any, Any], str]]] = {}
 

@@ -383,7 +383,7 @@ class _Generator:
 
     @classmethod
     def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
-        dialect = Dialect.get_or_raise(engine.dialect)
+        dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
         base = dialect.generator_class
         sub = cls._classes.get(engine.dialect)
         if sub is None:
