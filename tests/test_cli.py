@@ -122,7 +122,8 @@ def test_check() -> None:
     ]
     ok = run("check", "--entity", "Unit", "CreatedAt >= '2025-01-07' and Slug='x'")
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "CreatedAt >= '2025-01-07' AND Slug = 'x'\n", "")
-    assert run("check", stdin="a = 1\n AND b = 2\n").stdout == "a = 1 AND b = 2\n"
+    # standard input: one expression per line, as fmt reads it
+    assert run("check", stdin="a = 1 and b = 2\n\nslug='x'\n").stdout == "a = 1 AND b = 2\nslug = 'x'\n"
     assert run("check", "a = 1 OR b = 2").returncode == 1
     assert run("check", "--extended", "a = 1 OR b = 2").stdout == "a = 1 OR b = 2\n"
 
@@ -139,8 +140,15 @@ def test_check_json() -> None:
 def test_fmt_reports_each_bad_line() -> None:
     result = run("fmt", stdin="slug='a'\n\nSlug == 'b'\nlen(x)>0\n")
     assert result.returncode == 1
-    assert result.stdout == "slug = 'a'\nLEN(x) > 0\n"
-    assert result.stderr.startswith("error: line 3: unknown operator '=='")
+    # one output line per input line, so that output stays aligned with the input
+    assert result.stdout == "slug = 'a'\n\n\nLEN(x) > 0\n"
+    # one line/column scheme: the input's own
+    assert result.stderr.splitlines()[:3] == [
+        "error: unknown operator '==' (line 3, column 6)", "  Slug == 'b'", "       ^^"]
+    # check reads standard input the same way, and says the same
+    check = run("check", stdin="slug='a'\n\nSlug == 'b'\nlen(x)>0\n")
+    assert (check.returncode, check.stdout) == (1, "slug = 'a'\nLEN(x) > 0\n")
+    assert check.stderr == result.stderr
 
 
 def test_encode_and_decode() -> None:

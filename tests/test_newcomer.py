@@ -277,3 +277,75 @@ def test_bad_input_never_raises_anything_but_where_error() -> None:
     for bad in ("strng", {"type": "strng"}, {"type": "array"}):
         with pytest.raises(WhereError):
             Type.of(bad)  # type: ignore[arg-type]
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+def error_of(text: str, **options: Any) -> WhereError:
+    with pytest.raises(WhereError) as info:
+        wherelang.parse(text, **options)
+    return info.value
+
+
+@pytest.mark.parametrize("text, extended, shown, plain", [
+    ("a = 1.5e3", False, "1.5e3", "1500"), ("a = 1.5e3", True, "1.5e3", "1500"),
+    ("a = 1e3", False, "1e3", "1000"), ("a = 2.5E-3", True, "2.5E-3", "0.0025"),
+])  # fmt: skip
+def test_exponents_are_named(text: str, extended: bool, shown: str, plain: str) -> None:
+    err = error_of(text, extended=extended)
+    assert (err.code, err.message, err.hint) == ("bad-number", f"exponents are not supported: {shown}", f"write {plain}")
+    assert (err.position, err.length) == (4, len(shown))
+    assert isinstance(wherelang.parse("a = '1e3'"), wherelang.Compare)  # inside a string it is text
+
+
+def test_is_true_after_a_value_echoes_once_and_fits_the_type() -> None:
+    plain = error_of("Labels.tier IS TRUE")
+    assert plain.code == "truth-of-operand" and plain.hint is not None
+    assert plain.hint.count("Labels.tier") == 1
+    typed = error_of("Labels.tier IS TRUE", schema="Unit")
+    assert typed.hint == "Labels.tier is a string: compare it first, as in Labels.tier = ... IS NOT TRUE"
+    assert "= true" not in typed.hint
+    assert error_of("ApplyGates.x IS NOT FALSE", schema="Unit").hint == "write ApplyGates.x = false"
+    # the schema's wording does not leak into the cached error of the plain parse
+    assert error_of("Labels.tier IS TRUE").hint == plain.hint
+
+
+def test_a_non_ascii_key_shows_its_quoted_form() -> None:
+    err = error_of("Labels.日本 = 'x'")
+    assert err.code == "bad-path" and err.hint is not None
+    assert "ASCII letters and digits" in err.hint and err.hint.endswith("Labels.'日本'")
+    quoted = err.hint.rsplit(": ", 1)[1]
+    assert str(wherelang.parse(f"{quoted} = 'x'")) == "Labels.'日本' = 'x'"
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("Slug = 'x';", "join them with AND, and end without ;"),
+    ("Slug = ‘x’", "write 'x'"), ("Slug = “a b”", "write 'a b'"),
+    ("Slug IS NOT 'x'", "compare values with !=: Slug != 'x'"),
+    ("Slug IS 'x'", "compare values with =: Slug = 'x'"),
+])  # fmt: skip
+def test_other_languages_get_hints(text: str, hint: str) -> None:
+    err = error_of(text)
+    assert err.hint is not None and hint in err.hint
+
+
+def test_a_uuid_not_an_uuid() -> None:
+    err = error_of("SpaceID = 3", schema="Unit")
+    assert err.message.startswith("SpaceID is a UUID;")
+    assert "an uuid" not in str(error_of("SpaceID ? 'x'", schema="Unit"))
+
+
+def test_an_unsupported_dialect_construct_shows_the_condition_and_a_way_out() -> None:
+    expr = wherelang.parse("Slug = 'x' AND Labels.tier = 'y'", schema="Unit")
+    with pytest.raises(wherelang.WhereSqlError) as info:
+        wherelang.to_sql(expr, dialect="oracle")
+    err = info.value
+    assert err.code == "sql-unsupported"
+    assert err.text is not None and err.position is not None
+    assert err.text[err.position : err.position + err.length] == "Labels.tier = 'y'"
+    assert err.hint is not None and "wherelang.filter" in err.hint
+    result = run_cli("sql", "--entity", "Unit", "--dialect", "oracle", "--where", "Labels.tier = 'y'")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1:3] == ["  Labels.tier = 'y'", "  ^^^^^^^^^^^^^^^^^"]
+    assert "wherelang filter" in result.stderr and "wherelang.filter" not in result.stderr

@@ -16,7 +16,13 @@ from wherelang.evaluate import Predicate
 from wherelang.nodes import Attr, Compare, IsNull, JsonStep, Literal, Not, Op
 from wherelang.query import ListQuery, MemoryStore
 from wherelang.schema import Kind, Type
-from wherelang.strategies import json_documents, json_steps, path_entities, path_expressions, path_schema
+from wherelang.strategies import (
+    json_documents,
+    json_steps,
+    path_entities,
+    path_expressions,
+    path_schema,
+)
 
 UNIT = path_schema()
 SLUG = Attr(("FromLink", "*", "Slug"), ("FromLink",), "Slug", None, Type(Kind.STRING), each=True)

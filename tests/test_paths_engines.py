@@ -16,18 +16,17 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import sql_engines
 from hypothesis import HealthCheck, given, settings
+from sqlglot import exp
 
+from conftest import unavailable
 from wherelang import sql as wsql
 from wherelang.errors import WhereSqlError
 from wherelang.evaluate import Predicate
 from wherelang.nodes import Attr, Expr, walk
 from wherelang.schema import Attribute, Schema, Type
 from wherelang.strategies import JSON_KEYS, JSON_STRINGS, path_expressions, path_schema
-
-import sql_engines
-from sqlglot import exp
-from conftest import unavailable
 
 UNIT = path_schema()
 LINK = UNIT.related("FromLink")

@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 
+from conftest import PG_DSN, unavailable
 from wherelang.evaluate import Predicate
 from wherelang.nodes import Attr, Compare, Expr, In, IsNull, JsonStep, Len, Literal, Not, Op
 from wherelang.schema import Kind, Type
 from wherelang.strategies import path_schema
-
-from conftest import PG_DSN, unavailable
 
 psycopg = pytest.importorskip("psycopg")
 

@@ -12,15 +12,14 @@ import sqlite3
 from typing import Any
 
 import pytest
+import sql_engines
 
 import wherelang
+from conftest import PG_DSN, unavailable
 from wherelang import ListQuery, confighub
 from wherelang import sql as wsql
 from wherelang.errors import WhereError, WhereSqlError
 from wherelang.query import MemoryStore
-
-import sql_engines
-from conftest import PG_DSN, unavailable
 
 try:
     wherelang.parse("FromLink.*.Slug = 'x'", schema=confighub.schema("Unit"))

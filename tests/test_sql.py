@@ -223,7 +223,7 @@ def test_regex_search_per_dialect(dialect: str, piece: str) -> None:
     assert piece in clause.sql
 
 
-@pytest.mark.parametrize("dialect", ["trino", "snowflake", "spark", "bigquery"])
+@pytest.mark.parametrize("dialect", ["tsql", "oracle", "hive"])  # no engine module: the portable subset
 @pytest.mark.parametrize("text", ["Labels.tier = 'x'", "Tags ? 'a'", "Labels ? 'k'", "LEN(Tags) > 0"])
 def test_other_dialects_refuse_json_with_the_engine_named(dialect: str, text: str) -> None:
     with pytest.raises(WhereSqlError) as info:
@@ -605,10 +605,10 @@ OTHER_TEXT = {
         "snowflake": "\"Slug\" LIKE 'a\\\\%%' ESCAPE '\\\\'",
     },
     "Slug ~* '^a.b'": {
-        "spark": "`Slug` RLIKE '(?si)^a.b'",
-        "trino": "REGEXP_LIKE(\"Slug\", '(?si)^a.b')",
-        "bigquery": "REGEXP_CONTAINS(`Slug`, '(?si)^a.b')",
-        "snowflake": "REGEXP_INSTR(\"Slug\", '^a.b', 1, 1, 0, 'is') > 0",
+        "spark": "`Slug` RLIKE '(?s)^[aA].[bB]'",  # Java regex: PostgreSQL's case sets written out
+        "trino": "REGEXP_LIKE(\"Slug\", '(?s)^[aA].[bB]')",
+        "bigquery": "REGEXP_CONTAINS(`Slug`, '(?s)^[aA].[bB]')",
+        "snowflake": "REGEXP_INSTR(\"Slug\", '^[aA].[bB]', 1, 1, 0, 's') > 0",
     },
     "CreatedAt < '2025-01-07T10:00:00+02:00'": {
         "spark": "`CreatedAt` < CAST('2025-01-07 08:00:00+00:00' AS TIMESTAMP)",

@@ -182,7 +182,7 @@ def test_trees_print_and_parse_back_and_cover_every_construct(extended: bool) ->
     @examples(400, **FIXED)
     @given(expressions(extended))
     def round_trip(expr: Expr) -> None:
-        assert parse(expr.to_where(extended=True), extended=extended, cache=False) == expr
+        assert parse(expr.to_where(extended=extended), extended=extended, cache=False) == expr
         seen.update(kinds(expr))
 
     round_trip()

@@ -166,36 +166,66 @@ def _dump(value: Any) -> str:
 # --- commands -----------------------------------------------------------------------
 
 
+def _expressions(args: argparse.Namespace) -> tuple[str, list[tuple[int, str]]]:
+    """What check and fmt read, the same way: the argument as one expression, or each
+    line of standard input as one. Returns the whole input and (offset, text) per line,
+    so that errors give the line and column of the input itself."""
+    if args.expression is not None and args.expression != "-":
+        text = str(args.expression)
+        return text, [(0, text)]
+    text = sys.stdin.read()
+    lines, offset = [], 0
+    for line in text.splitlines(keepends=True):
+        lines.append((offset, line.rstrip("\r\n")))
+        offset += len(line)
+    return text, lines
+
+
+def _in_input(err: WhereError, whole: str, offset: int) -> WhereError:
+    # An error in one line of the input points into the whole input: one line/column scheme.
+    if err.position is not None:
+        err.text, err.position = whole, err.position + offset
+    return err
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
-    text = _expression(args)
     schema = _schema(args)
-    try:
-        expr = parse(text, schema=schema, extended=args.extended)
-    except WhereError as err:
+    whole, lines = _expressions(args)
+    status = EXIT_OK
+    for offset, text in lines:
+        if not text.strip() and len(lines) > 1:
+            continue
+        try:
+            expr = parse(text, schema=schema, extended=args.extended)
+        except WhereError as err:
+            _in_input(err, whole, offset)
+            if args.json:
+                print(_dump({"valid": False, "error": err.to_dict()}))
+            else:
+                _report(err)
+            status = EXIT_INVALID
+            continue
         if args.json:
-            print(_dump({"valid": False, "error": err.to_dict()}))
+            print(_dump({"valid": True, "where": str(expr), "query": expr.to_query(extended=True)}))
         else:
-            _report(err)
-        return EXIT_INVALID
-    if args.json:
-        print(_dump({"valid": True, "where": str(expr), "query": expr.to_query(extended=True)}))
-    else:
-        print(expr)
-    return EXIT_OK
+            print(expr)
+    return status
 
 
 def _cmd_fmt(args: argparse.Namespace) -> int:
     schema = _schema(args)
-    if args.expression is not None and args.expression != "-":
-        texts = [(0, str(args.expression))]
-    else:
-        texts = [(n, line) for n, line in enumerate(sys.stdin, 1) if line.strip()]
+    whole, lines = _expressions(args)
     status = EXIT_OK
-    for number, text in texts:
+    for offset, text in lines:
+        # One output line per input line: a blank or invalid line gives an empty one.
+        if not text.strip():
+            print()
+            continue
         try:
-            print(parse(text.rstrip("\n"), schema=schema, extended=args.extended))
+            print(parse(text, schema=schema, extended=args.extended))
         except WhereError as err:
-            _report(err, f"line {number}: " if number else "")
+            _report(_in_input(err, whole, offset))
+            print()
             status = EXIT_INVALID
     return status
 
@@ -418,6 +448,7 @@ _CLI_WORDS = (
     ("leave out the filter parameter", "pass them with --related Filter=FILE, or leave out --filter"),
     ("this request lists across spaces", "no --space was given"),
     ("this request lists in space", "--space is"),
+    ("in memory (wherelang.filter)", "in memory (wherelang filter)"),
 )
 
 

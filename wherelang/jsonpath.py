@@ -48,15 +48,15 @@ __all__ = [
     "NEGATED",
     "condition",
     "exists",
-    "in_list",
     "has_key",
-    "selector",
+    "in_list",
+    "json_text",
+    "like_to_regex",
+    "literal_text",
     "pg_jsonpath",
     "pg_string",
-    "like_to_regex",
+    "selector",
     "split_steps",
-    "json_text",
-    "literal_text",
 ]
 
 _ARRAYS = (list, tuple)

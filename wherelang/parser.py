@@ -697,8 +697,33 @@ _VALUE_TERMINALS = {"PATH", "STRING", "INT"}
 _KEYWORD_TERMINALS = {"AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "LIKE", "ILIKE", "LEN"}
 
 
+#: Characters of other languages, and what to write instead.
+_CHARACTER_HINTS = {
+    ";": "an expression is one list of conditions: join them with AND, and end without ;",
+    "`": "strings are quoted with ' and attribute names are not quoted",
+}
+_CURLY_QUOTES = "‘’“”"
+
+
 def _before(text: str, pos: int) -> str:
     return text[:pos].rstrip()
+
+
+_EXPONENT = re.compile(r"(?<![\w.'])-?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+(?![\w.'])")
+
+
+def _exponent(text: str, pos: int) -> WhereSyntaxError | None:
+    """``1.5e3`` at ``pos`` (outside a string): say that exponents are not supported."""
+    for match in _EXPONENT.finditer(text, max(0, pos - 48), min(len(text), pos + 48)):
+        if match.start() <= pos <= match.end() and text.count("'", 0, match.start()) % 2 == 0:
+            plain = format(Decimal(match.group()), "f")
+            if "." in plain:
+                plain = plain.rstrip("0").rstrip(".")
+            return WhereSyntaxError(
+                "bad-number", f"exponents are not supported: {match.group()}", text=text,
+                position=match.start(), length=match.end() - match.start(), hint=f"write {plain}",
+            )  # fmt: skip
+    return None
 
 
 def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str]) -> WhereSyntaxError:
@@ -706,6 +731,9 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
     token starts with), ``expected`` the terminals that would have been valid."""
     words = _describe(expected)
     token_type = token.type if token is not None else ""
+    exponent = _exponent(text, pos)
+    if exponent is not None:
+        return exponent
 
     def error(code: str, message: str, length: int = 1, hint: str | None = None,
               show_expected: bool = True) -> WhereSyntaxError:  # fmt: skip
@@ -750,8 +778,12 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                 return error("unterminated-string", "unterminated quoted key: no closing quote",
                              len(text) - pos, "close the key with ' (write '' for a quote inside it)",
                              False)  # fmt: skip
+            key = re.match(r"[^\s=!<>~?()',.]*", text[pos + 1 :]).group(0)  # type: ignore[union-attr]
+            path = re.search(r"[\w.]*$", text[:pos]).group(0)  # type: ignore[union-attr]
+            quoted = f"{path}.'{key}'" if key.strip("*") else f"{path}.'key'"
             return error("bad-path", "a key after '.' must start and end with a letter or digit",
-                         1, "quote a key with other characters: Labels.'-key-'", False)  # fmt: skip
+                         1, "an unquoted key holds ASCII letters and digits, with . _ / - inside; "
+                         f"quote any other key: {quoted}", False)  # fmt: skip
         if ch in "-/" and pos and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
             return error("bad-path", f"{ch!r} cannot end a name or key",
                          1, "names are letters, digits and _; quote a key with other "
@@ -759,7 +791,12 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
         if ch.isspace():
             return error("unexpected-character", f"unexpected white space {ch!r}", 1,
                          "separate tokens with spaces, tabs or newlines")  # fmt: skip
-        return error("unexpected-character", f"unexpected character {ch!r}", 1)
+        advice = _CHARACTER_HINTS.get(ch)
+        if ch in _CURLY_QUOTES:
+            close = re.match(r".[^‘’“”]*[‘’“”]?", text[pos:]).group(0)  # type: ignore[union-attr]
+            inner = close[1:].rstrip("‘’“”")
+            advice = f"strings are quoted with the straight quote ': write '{inner}'"
+        return error("unexpected-character", f"unexpected character {ch!r}", 1, advice)
 
     before = _before(text, pos)
     if token_type == "RPAR" and re.search(r"\bIN\s*\($", before, re.I):
@@ -780,6 +817,13 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
     if token_type in ("AND", "OR") and re.search(r"\b(AND|OR)$", before, re.I):
         return error("missing-condition", f"{token_type} follows {before[-3:].strip().upper()} with no condition between",
                      len(token.value), "remove one of them or add a condition")  # fmt: skip
+    is_value = re.search(r"\bIS(\s+NOT)?$", before, re.I)
+    if is_value and token_type in _VALUE_TERMINALS and "NULL" in expected:
+        operand = before[: is_value.start()].rstrip()
+        better = "!=" if is_value.group(1) else "="
+        value = _found(text, pos)[1:-1] if token_type == "STRING" else token.value
+        return error("unexpected-token", f"IS {'NOT ' if is_value.group(1) else ''}compares with NULL only",
+                     len(token.value), f"compare values with {better}: {operand} {better} {value}")  # fmt: skip
     if token_type == "NULL" and expected & _VALUE_TERMINALS:
         return error("null-comparison", "NULL is not a value to compare with",
                      len(token.value), "use IS NULL or IS NOT NULL", False)  # fmt: skip
@@ -789,10 +833,10 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                      "join conditions with AND")  # fmt: skip
     if token_type in ("TRUE", "FALSE") and "NULL" in expected:
         operand = re.sub(r"\s*\bIS(\s+NOT)?$", "", before, flags=re.I)
+        # The operand's type is not known here: parse() words it for bools with a schema.
         return error("truth-of-operand", "IS [NOT] TRUE|FALSE tests a comparison, not a value",
-                     len(token.value), f"for a bool attribute write {operand} = {token.value.lower()}; "
-                     f"IS [NOT] TRUE|FALSE follows a comparison: {operand} = 'x' IS NOT TRUE",
-                     False)  # fmt: skip
+                     len(token.value), f"write a comparison before it, as in {operand} = 'x' IS NOT TRUE; "
+                     f"a bool attribute is compared with = {token.value.lower()}", False)  # fmt: skip
     keyword = re.search(r"(?:^|[(]|\bAND|\bOR)\s*\b(NOT|LEN)$", before, re.I)
     if keyword and (token_type in _OPERATOR_TERMINALS or token_type in ("IN", "IS")):
         pos = keyword.start(1)
@@ -806,6 +850,9 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
 
 
 def _extended_only(text: str, pos: int) -> WhereSyntaxError:
+    exponent = _exponent(text, pos)
+    if exponent is not None:
+        return exponent
     for pattern, what, hint in _EXTENDED_ONLY:
         for match in pattern.finditer(text, max(0, pos - 12), min(len(text), pos + 12)):
             if match.start() <= pos <= match.end():
@@ -940,6 +987,31 @@ def _parse_cached(text: str, extended: bool, limits: Limits) -> Expr:
     return _parse_text(text, extended, limits)
 
 
+def _truth_hint(err: WhereSyntaxError, schema: Schema | str) -> WhereSyntaxError:
+    """``X IS TRUE`` with a schema: the hint says what suits X's type. (A copy: the
+    parser's errors are cached with the text.)"""
+    from .errors import WhereError
+    from .nodes import Attr, IsNull
+    from .validate import validate
+
+    text, pos = err.text or "", err.position or 0
+    operand = re.sub(r"\s*\bIS(\s+NOT)?$", "", text[:pos].rstrip(), flags=re.I)
+    try:
+        typed = validate(_parse_text(f"{operand} IS NULL", True, _EXTENDED_LIMITS), schema)
+    except WhereError:
+        return err  # not an attribute: the parser's words stand
+    if not isinstance(typed, IsNull) or not isinstance(typed.operand, Attr) or typed.operand.type is None:
+        return err
+    kind = typed.operand.type.kind.value
+    if kind == "bool":
+        hint = f"write {operand} = {text[pos : pos + err.length].lower()}"
+    else:
+        article = "a UUID" if kind == "uuid" else ("an " if kind[0] in "aeiou" else "a ") + kind
+        hint = f"{operand} is {article}: compare it first, as in {operand} = ... IS NOT TRUE"
+    return WhereSyntaxError(err.code, err.message, text=err.text, position=err.position,
+                            length=err.length, expected=err.expected, hint=hint)  # fmt: skip
+
+
 def parse(
     text: str,
     *,
@@ -958,15 +1030,20 @@ def parse(
     >>> parse("Slug = 'a' AND LEN(ApprovedBy) > 0")
     And(items=(Compare(left=Path(segments=('Slug',)), op=Op.EQ, right=Literal(value='a', text=None)), Compare(left=Len(path=Path(segments=('ApprovedBy',))), op=Op.GT, right=Literal(value=0, text=None))))
     """
-    if cache and type(text) is str and len(text) <= 8192:
-        if limits is None:
-            expr = _parse_default(text, extended)
+    try:
+        if cache and type(text) is str and len(text) <= 8192:
+            if limits is None:
+                expr = _parse_default(text, extended)
+            else:
+                expr = _parse_cached(text, extended, limits)
         else:
-            expr = _parse_cached(text, extended, limits)
-    else:
-        if limits is None:
-            limits = _EXTENDED_LIMITS if extended else STRICT_LIMITS
-        expr = _parse_text(text, extended, limits)
+            if limits is None:
+                limits = _EXTENDED_LIMITS if extended else STRICT_LIMITS
+            expr = _parse_text(text, extended, limits)
+    except WhereSyntaxError as err:
+        if schema is not None and err.code == "truth-of-operand":
+            raise _truth_hint(err, schema) from None
+        raise
     if schema is not None:
         from .validate import validate
 

@@ -41,6 +41,9 @@ _NOT_CATEGORIES: dict[Any, Any] = {
 _MAX_REPEAT = 255  # PostgreSQL's RE_DUP_MAX
 _MAX_FOLDED_RANGE = 2048  # characters of a range whose case variants are listed
 
+# Engines whose $ also matches before a final newline (PCRE, Java, Joni): they get \z.
+_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks", "spark2", "hive", "trino", "presto", "athena"})
+
 _SPECIAL = frozenset("\\.^$|?*+()[]{}")
 _CLASS_SPECIAL = frozenset("\\]^-[")
 
@@ -154,7 +157,7 @@ class _Rewriter:
             if av in (_sc.AT_BEGINNING, _sc.AT_BEGINNING_STRING):
                 return "^"
             if av is _sc.AT_END:
-                return "\\z" if self.engine == "mysql" else "$"
+                return "\\z" if self.engine in _DOLLAR_BEFORE_NEWLINE else "$"
             raise _Unsupported("word boundaries (\\b, \\B)")
         raise _Unsupported("this pattern construct")
 

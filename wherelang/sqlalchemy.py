@@ -31,10 +31,10 @@ means; every value is a bound parameter.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -293,7 +293,7 @@ def _targets(
 def _target(given: Any, table: str) -> wsql.Target:
     if isinstance(given, sa.Column):
         return wsql.Column(given.name, table=table)
-    if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.Joined)):
+    if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.MapColumn, wsql.Joined)):
         return given
     raise TypeError(f"a mapping value is a column name, a Column or a wherelang.sql target, "
                     f"not {given!r}")  # fmt: skip

@@ -51,7 +51,7 @@ from .nodes import (
     Span,
     Truth,
 )
-from .schema import Kind, Schema, Type
+from .schema import Kind, Schema, Type, as_schema
 from .times import read_literal
 
 __all__ = [
@@ -279,6 +279,8 @@ _PATH_CACHE = 4096
 
 def _a(type: Type) -> str:
     text = str(type)
+    if text == "uuid":
+        return "a UUID"
     return ("an " if text[0] in "aeiou" else "a ") + text
 
 
@@ -712,6 +714,6 @@ def validate(expr: Expr, schema: Schema | str, *, text: str | None = None) -> Ex
     ...     print(err.code, err.position, err.hint)
     unknown-attribute 0 did you mean 'Slug'?
     """
-    from .schema import as_schema  # a ConfigHub entity name is a schema too
-
-    return _Checker(as_schema(schema), text).expr(expr)
+    if type(schema) is not Schema:
+        schema = as_schema(schema)  # a ConfigHub entity name is a schema too
+    return _Checker(schema, text).expr(expr)

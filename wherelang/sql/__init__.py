@@ -6,9 +6,11 @@ sqlglot expression (literals inlined, quoted by sqlglot) for embedding in a larg
 No user text is ever parsed as SQL: identifiers come from the schema or the mapping,
 values become ``exp.Placeholder`` nodes (or ``exp.Literal`` nodes with ``params=False``).
 
-Four engines are verified against PostgreSQL by the differential test: ``postgres``
+Six engines are verified against PostgreSQL by the differential test: ``postgres``
 (psycopg), ``mysql`` / ``mariadb`` (pymysql, MariaDB 10.11), ``sqlite`` (sqlite3, after
-:func:`prepare_sqlite`) and ``duckdb``. Every other sqlglot dialect gets the portable
+:func:`prepare_sqlite`), ``duckdb``, ``spark`` (and ``databricks``; pyspark in local
+mode) and ``clickhouse`` (chdb). ``trino`` / ``presto``, ``bigquery`` and ``snowflake``
+have modules checked on their text. Every other sqlglot dialect gets the portable
 subset; what an engine cannot express raises :class:`~wherelang.errors.WhereSqlError`
 naming the engine and the construct.
 
@@ -35,7 +37,7 @@ from .base import Engine as Engine
 from .compiler import OPERATORS, SqlClause, to_sql, to_sqlglot
 from .engines.duckdb import prepare_duckdb
 from .engines.sqlite import prepare_sqlite
-from .mapping import ArrayColumn, Column, Joined, JoinTable, JsonPath, Related
+from .mapping import ArrayColumn, Column, Joined, JoinTable, JsonPath, MapColumn, Related
 from .mapping import Target as Target
 from .registry import ENGINES
 from .registry import _engine as _engine
@@ -49,6 +51,7 @@ __all__ = [
     "Column",
     "JsonPath",
     "ArrayColumn",
+    "MapColumn",
     "Joined",
     "Related",
     "JoinTable",

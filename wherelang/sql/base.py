@@ -68,6 +68,8 @@ class Engine:
 
     #: the sqlglot dialect names this class serves (the registry reads a class's own)
     dialects: ClassVar[tuple[str, ...]] = ()
+    #: the sqlglot dialect whose generator writes the clause, when not ``dialect`` itself
+    generator_dialect: ClassVar[str | None] = None
     #: extra sqlglot generator transforms for expression classes of this engine's own
     transforms: ClassVar[Mapping[type[exp.Expression], Callable[[Any, Any], str]]] = {}
 
@@ -117,6 +119,10 @@ class Engine:
         for an engine whose lower() differs from PostgreSQL's; None: use :meth:`ilike`."""
         return None
 
+    def like_pattern(self, pattern: str, fold: bool) -> str:
+        """A LIKE pattern (``fold``: of ILIKE) as this engine should receive it."""
+        return pattern
+
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         """The pattern as this engine should receive it, and whether to ignore case."""
         return pattern, ci
@@ -148,6 +154,15 @@ class Engine:
         if isinstance(value, datetime):
             return value.astimezone(timezone.utc)
         return value
+
+    def marker(self, position: int, value: Any) -> str:
+        """The text of the ``position``-th placeholder (in text order), binding ``value``
+        (a :class:`Type` for a column of insert_statement)."""
+        return self.placeholder or "?"
+
+    def bound(self, node: exp.Placeholder, value: Any) -> tuple[exp.Expression, Any]:
+        """The SQL around a bound value's placeholder, and the value the driver gets."""
+        return node, value
 
     def inline(self, value: Any) -> exp.Expression:
         """A bound value written as a literal (``params=False``)."""
@@ -191,6 +206,15 @@ class Engine:
 
     def native_len(self, col: exp.Expression) -> exp.Expression:
         raise self.unsupported("LEN() of a native array column")
+
+    def native_key(self, col: exp.Expression, key: str, kind: Kind) -> exp.Expression:
+        raise self.unsupported("a map key on a native map column")
+
+    def native_has_key(self, col: exp.Expression, key: str) -> exp.Expression:
+        raise self.unsupported("? on a native map column")
+
+    def native_map_len(self, col: exp.Expression) -> exp.Expression:
+        raise self.unsupported("LEN() of a native map column")
 
     # storage
 
@@ -257,6 +281,41 @@ def _from_text(engine: Engine, e: exp.Expression, kind: Kind, casts: Mapping[Kin
 def _key(text: str) -> exp.Expression:
     """A key or path of a JSON lookup: a value, so a bound parameter like any other."""
     return exp.Placeholder(this="wl_key", key=text)
+
+
+def _plain_escapes(pattern: str, engine: Engine) -> str:
+    """A LIKE pattern with ``\\x`` written ``x`` unless x is %, _ or backslash: PostgreSQL
+    reads an escaped ordinary character as itself; Spark refuses it, ClickHouse keeps the
+    backslash."""
+    out, chars = [], iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, None)
+            if nxt is None:
+                raise engine.unsupported("a LIKE pattern ending with an escape character")
+            out.append("\\" + nxt if nxt in "%_\\" else nxt)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _java_intersection(text: str) -> bool:
+    """Whether a rewritten pattern has ``&&`` inside ``[...]``, which Java-syntax engines
+    (Spark, Trino) read as class intersection."""
+    in_class, i = False, 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class and text.startswith("&&", i):
+            return True
+        if c == "[":
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        i += 1
+    return False
 
 
 def _rewrite(pattern: str, engine: Engine, ci: bool, fold: bool) -> tuple[str, bool]:

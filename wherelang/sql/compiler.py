@@ -35,7 +35,7 @@ from ..nodes import (
 )
 from ..schema import Kind, Type
 from .base import Engine
-from .mapping import ArrayColumn, Column, Joined, JsonPath, Related, Target
+from .mapping import ArrayColumn, Column, Joined, JsonPath, MapColumn, Related, Target
 from ..evaluate import is_permissions
 from .paths import path_sql, permissions_length
 from .registry import _engine
@@ -106,7 +106,7 @@ def _ilike(c: _Compiler, node: Compare) -> exp.Expression:
     regex = c.engine.ilike_regex(node.right.value)
     if regex is not None:  # the engine's lower() is not PostgreSQL's
         return c.engine.regex(x, c.bind(regex), False)
-    return c.engine.ilike(x, c.pattern(node))
+    return c.engine.ilike(x, c.pattern(node, fold=True))
 
 
 def _regex(ci: bool) -> _Builder:
@@ -146,25 +146,28 @@ class _Compiler:
         self.mapping = mapping
         self.table = table
         self.values: list[Any] = []
+        #: the whole expression, for errors that show the condition they are about
+        self.root: Expr | None = None
 
     # values
 
     def bind(self, value: Any) -> exp.Expression:
         if isinstance(value, str):
             self.engine.check_text(value)
+        node, value = self.engine.bound(exp.Placeholder(this=f"wl{len(self.values)}"), value)
         self.values.append(value)
-        return exp.Placeholder(this=f"wl{len(self.values) - 1}")
+        return node
 
     def literal(self, lit: Literal, type: Type | None) -> exp.Expression:
         return self.bind(self.engine.param(lit.value, type))
 
-    def pattern(self, node: Compare) -> exp.Expression:
+    def pattern(self, node: Compare, fold: bool = False) -> exp.Expression:
         assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
-        return self.bind(self.engine.param(node.right.value, None))
+        return self.bind(self.engine.param(self.engine.like_pattern(node.right.value, fold), None))
 
     # where an attribute lives
 
-    def locate(self, attr: Attr) -> tuple[str | Column | JsonPath | ArrayColumn, str | None]:
+    def locate(self, attr: Attr) -> tuple[str | Column | JsonPath | ArrayColumn | MapColumn, str | None]:
         mapping, table = self.mapping, self.table
         for hop in attr.hops:
             target = mapping.get(hop)
@@ -184,13 +187,13 @@ class _Compiler:
         return exp.column(name, table=table, quoted=True)
 
     def container(self, attr: Attr) -> tuple[exp.Expression, bool]:
-        """The SQL of an array or map attribute, and whether it is a native array."""
+        """The SQL of an array or map attribute, and whether it is a native array or map."""
         target, table = self.locate(attr)
         if isinstance(target, str):
             return self.column(target, table), False
         if isinstance(target, Column):
             return self.column(target.name, target.table or table), False
-        if isinstance(target, ArrayColumn):
+        if isinstance(target, (ArrayColumn, MapColumn)):
             return self.column(target.name, target.table or table), True
         col = self.column(target.column, target.table or table)
         return self.engine.json_container(col, target.path), False
@@ -202,7 +205,7 @@ class _Compiler:
         if attr.key is not None:
             doc, native = self.container(Attr(attr.segments, attr.hops, attr.name, None, attr.type))
             if native:
-                raise self.engine.unsupported("a map key on a native array column")
+                return self.keys_to_params(self.engine.native_key(doc, self.map_key(attr), kind))
             return self.json_scalar(doc, (self.map_key(attr),), kind)
         if isinstance(target, JsonPath):
             col = self.column(target.column, target.table or table)
@@ -262,6 +265,8 @@ class _Compiler:
             return permissions_length(self, attr)
         doc, native = self.container(attr)
         if native:
+            if attr.type.kind is Kind.MAP:
+                return self.keys_to_params(self.engine.native_map_len(doc))
             return self.engine.native_len(doc)
         if attr.key is not None:
             raise self.engine.unsupported("LEN() of a map value")
@@ -317,6 +322,8 @@ class _Compiler:
         if type.kind is Kind.MAP:
             key = lit.value
             assert isinstance(key, str)  # keys match exactly, as in memory (UUID keys too)
+            if native:
+                return self.keys_to_params(self.engine.native_has_key(doc, key))
             return self.keys_to_params(self.engine.has_key(doc, key))
         assert type.items is not None
         kind = type.items.kind
@@ -333,6 +340,14 @@ class _Compiler:
     # expressions
 
     def expr(self, node: Expr) -> exp.Expression:
+        if isinstance(node, (Compare, In, IsNull, Truth)):
+            try:
+                return self._condition(node)
+            except WhereSqlError as err:
+                raise _at_condition(err, node, self.root, self.engine) from None
+        return self._condition(node)
+
+    def _condition(self, node: Expr) -> exp.Expression:
         if isinstance(node, And):
             return _join(exp.And, [self.expr(i) for i in node.items])
         if isinstance(node, Or):
@@ -429,7 +444,7 @@ class _Generator:
 
     @classmethod
     def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
-        dialect = Dialect.get_or_raise(engine.dialect)
+        dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
         base = dialect.generator_class
         sub = cls._classes.get(engine.dialect)
         if sub is None:
@@ -467,8 +482,25 @@ class _Generator:
         except SqlglotError as exc:
             raise engine.unsupported(f"this expression ({exc})") from None
         order = [int(m.group(1)) for m in _SENTINEL.finditer(sql)]
-        mark = engine.placeholder or "?"
-        return _SENTINEL.sub(lambda m: mark, sql), tuple(values[i] for i in order)
+        position = iter(range(len(order)))
+        text = _SENTINEL.sub(lambda m: engine.marker(next(position), values[int(m.group(1))]), sql)
+        return text, tuple(values[i] for i in order)
+
+
+def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Engine) -> WhereSqlError:
+    """An engine's refusal, with the caret under the condition it refuses (in the
+    canonical text of the whole expression) and a way out."""
+    if err.position is not None or root is None:
+        return err
+    text, piece = str(root), str(node)
+    position = text.find(piece)
+    hint = err.hint or (
+        f"{engine.label} cannot run this condition; filter these rows in memory "
+        "(wherelang.filter), or use an engine that can, such as postgres"
+    )
+    return WhereSqlError(err.code, err.message, text=text, position=max(position, 0),
+                         length=len(piece) if position >= 0 else len(text), hint=hint,
+                         parameter=err.parameter)  # fmt: skip
 
 
 def _compile(
@@ -479,6 +511,7 @@ def _compile(
     _check_typed(expr)
     engine = _engine(dialect)
     compiler = _Compiler(engine, dict(mapping or {}), table)
+    compiler.root = expr
     tree = compiler.expr(expr)
     return engine, tree, compiler.values
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Column", "JsonPath", "ArrayColumn", "Joined", "Related", "JoinTable", "Target"]
+__all__ = ["Column", "JsonPath", "ArrayColumn", "MapColumn", "Joined", "Related", "JoinTable", "Target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,15 @@ class JsonPath:
 class ArrayColumn:
     """An array attribute stored in a native array column (PostgreSQL ``text[]``,
     ``uuid[]``, ...; DuckDB lists) instead of JSON."""
+
+    name: str
+    table: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MapColumn:
+    """A map attribute stored in a native map column (Spark ``MAP<STRING,STRING>``)
+    instead of JSON."""
 
     name: str
     table: str | None = None
@@ -96,5 +105,5 @@ class Related:
         return hash((self.table, self.id, self.via, self.join, items))
 
 
-Target = Union[str, Column, JsonPath, ArrayColumn, Joined, Related]
+Target = Union[str, Column, JsonPath, ArrayColumn, MapColumn, Joined, Related]
 """What a mapping entry may be: a column name, or one of the classes above."""

@@ -28,7 +28,7 @@ from sqlglot import exp
 from .. import jsonpath
 from ..errors import WhereSqlError
 from ..evaluate import each_attr, each_inner, is_permissions
-from ..nodes import Attr, Compare, Family, In, IsNull, JsonStep, Len, Literal, Op
+from ..nodes import Attr, Compare, Family, In, IsNull, JsonStep, Literal, Op
 from ..schema import Kind, Type
 from .base import _case_null, _fill, _fn
 from .mapping import Related
@@ -36,7 +36,7 @@ from .mapping import Related
 if TYPE_CHECKING:
     from .compiler import _Compiler
 
-__all__ = ["path_sql", "json_condition", "permissions_length"]
+__all__ = ["json_condition", "path_sql", "permissions_length"]
 
 _Node = Compare | In | IsNull
 

@@ -20,8 +20,9 @@ from .base import Engine
 
 __all__ = ["ENGINES", "engine_classes"]
 
-#: Engines proven against PostgreSQL by the differential test.
-ENGINES = ("postgres", "mysql", "sqlite", "duckdb")
+#: Engines proven against PostgreSQL by the differential test (tests/test_sql_engines.py;
+#: Spark local in tests/test_spark.py, ClickHouse on chdb in tests/test_clickhouse.py).
+ENGINES = ("postgres", "mysql", "sqlite", "duckdb", "spark", "clickhouse")
 
 _ALIASES = {"postgresql": "postgres", "mariadb": "mysql", "pg": "postgres"}
 

@@ -71,7 +71,8 @@ def insert_statement(schema: Schema, dialect: str = "postgres", *, table: str | 
         ),
         expression=exp.Values(expressions=[exp.Tuple(expressions=values)]),
     )
-    sql, _ = _Generator.generate(engine, node, list(range(len(names))))
+    types = [type for _, type in _attributes(schema)]  # what each marker binds (ClickHouse types them)
+    sql, _ = _Generator.generate(engine, node, types)
     return sql
 
 
