@@ -658,3 +658,20 @@ def test_to_sqlglot_renders_with_plain_sqlglot(dialect: str) -> None:
     tree = wsql.to_sqlglot(expr, dialect=dialect)
     text = sqlglot.select("*").from_("units").where(tree).sql(dialect)
     assert "WHERE" in text and "a.b" in text and "%s" not in text and ", ?" not in text
+
+
+def test_row_names_the_attribute_the_entity_and_the_forms() -> None:
+    """row() reads every time the evaluator reads, and a value that is really no time
+    is reported with the attribute, the entity's index and id, and the accepted forms."""
+    from wherelang.errors import WhereEvaluationError
+
+    schema = Schema("Unit", [Attribute("UnitID", Type.of("string")), Attribute("At", Type.of("time"))],
+                    id="UnitID")  # fmt: skip
+    for text in ["2025-01-07 00:00:00Z", "2025-01-07T05:30:00+0530", "2025-01-07T05:00:00+05",
+                 "2025-01-06T24:00:00Z", "2025-01-07t00:00:00z", "2025-01-06T23:59:60Z"]:  # fmt: skip
+        assert wsql.row(schema, {"At": text}, "sqlite") == (None, "2025-01-07T00:00:00.000000Z"), text
+    with pytest.raises(WhereEvaluationError) as info:
+        wsql.row(schema, {"UnitID": "u-7", "At": "2025-13-01"}, "postgres", index=3)
+    err = info.value
+    assert "entity #3 (UnitID 'u-7')" in err.message and "At" in err.message and "'2025-13-01'" in err.message
+    assert err.hint and "+hh:mm" in err.hint
