@@ -339,7 +339,9 @@ def ilike_regex(pattern: str, engine: str) -> str:
                 out.append(".")
                 continue
             members = groups.get(pg_lower(c), c)
-            if len(members) == 1:
+            if members == "\x00":
+                out.append("\\x00")  # PCRE and RE2 read this escape alike
+            elif len(members) == 1:
                 out.append(_char(ord(members)))
             else:
                 out.append("[" + "".join(_char(ord(m), True) for m in members) + "]")
