@@ -79,7 +79,7 @@ def _stages(text: str) -> dict[str, Callable[[], Any]]:
         "validate": lambda: validate(tree, UNIT),
         "compile": lambda: Predicate(typed, UNIT),
         "to_sql": lambda: wherelang.to_sql(typed, cache=False),
-        "to_where": typed.to_where,
+        "to_where": lambda: typed.to_where(extended=True),
     }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from harness import Bench, Row
+from harness import Bench
 
 import wherelang
 
@@ -96,25 +96,6 @@ def _peers(which: int) -> list[tuple[str, Callable[[], Any] | None, str]]:
     return peers
 
 
-# Other jobs on a shared machine slow some rows and not others: each row is measured in
-# several interleaved rounds and its fastest median is kept (the same for every row).
-ROUNDS = 3
-
-
-def _interleaved(bench: Bench, group: str, entries: list[dict[str, Any]]) -> list[Row]:
-    """Measure ``entries`` (keyword arguments of bench.measure) round-robin; keep the best."""
-    best: dict[str, Row] = {}
-    for _ in range(1 if bench.quick else ROUNDS):
-        for entry in entries:
-            row = bench.measure(group, **entry)
-            bench.rows.remove(row)
-            if entry["name"] not in best or row.seconds < best[entry["name"]].seconds:
-                best[entry["name"]] = row
-    rows = [best[entry["name"]] for entry in entries]
-    bench.rows.extend(rows)
-    return rows
-
-
 def run(bench: Bench) -> None:
     parse = wherelang.parse
     for which, (label, text) in enumerate((("seed example (3 conditions)", SEED), ("8 conditions", WIDE))):
@@ -131,7 +112,7 @@ def run(bench: Bench) -> None:
                         "fn": lambda text=text: parse(text, cache=False)})  # fmt: skip
         entries.append({"name": "wherelang.parse, cached (LRU)", "unit": "parse",
                         "fn": lambda text=text: parse(text)})  # fmt: skip
-        *peer_rows, uncached, cached = _interleaved(bench, group, entries)
+        *peer_rows, uncached, cached = bench.interleaved(group, entries)
         if peer_rows:
             fastest = min(peer_rows, key=lambda r: r.seconds)
             fastest.reference = True

@@ -52,10 +52,12 @@ def _hand_where_contains_select(units: list[dict[str, Any]]) -> list[dict[str, A
 
 def run(bench: Bench) -> None:
     group = "list query: parse the parameters"
-    ref = bench.measure(group, "urllib.parse + wherelang.parse(where)", _by_hand_params,
-                        unit="query", reference=True)  # fmt: skip
-    ours = bench.measure(group, "ListQuery.from_params (all five checked)",
-                         lambda: ListQuery.from_params(QUERY_STRING, schema=UNIT), unit="query")  # fmt: skip
+    ref, ours = bench.interleaved(group, [
+        {"name": "urllib.parse + wherelang.parse(where)", "fn": _by_hand_params, "unit": "query",
+         "reference": True},
+        {"name": "ListQuery.from_params (all five checked)", "unit": "query",
+         "fn": lambda: ListQuery.from_params(QUERY_STRING, schema=UNIT)},
+    ])  # fmt: skip
     ours.note = f"target >= 0.8x the reference: {ref.seconds / ours.seconds:.2f}x"
     query = ListQuery.from_params(QUERY_STRING, schema=UNIT)
     bench.measure(group, "to_query_string", query.to_query_string, unit="query")

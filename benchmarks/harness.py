@@ -80,6 +80,22 @@ class Bench:
         self.rows.append(row)
         return row
 
+    def interleaved(self, group: str, entries: list[dict[str, Any]], rounds: int = 3) -> list[Row]:
+        """Measure ``entries`` (keyword arguments of :meth:`measure`) round-robin,
+        ``rounds`` times, and keep each one's fastest median: other jobs on a shared
+        machine slow some rows and not others, and a row measured next to its reference
+        sees the same load. Returns the rows in the order of ``entries``."""
+        best: dict[str, Row] = {}
+        for _ in range(1 if self.quick else rounds):
+            for entry in entries:
+                row = self.measure(group, **entry)
+                self.rows.remove(row)
+                if entry["name"] not in best or row.seconds < best[entry["name"]].seconds:
+                    best[entry["name"]] = row
+        rows = [best[entry["name"]] for entry in entries]
+        self.rows.extend(rows)
+        return rows
+
     def skip(self, group: str, name: str, reason: str) -> None:
         self.rows.append(Row(group, name, float("nan"), "", False, f"skipped: {reason}"))
 

@@ -16,6 +16,7 @@ import os
 import platform
 import subprocess
 import sys
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -53,12 +54,17 @@ def main(argv: list[str] | None = None) -> int:
         name = path.stem.removeprefix("bench_")
         if args.only and name not in args.only:
             continue
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
         print(f"running {path.name} ...", file=sys.stderr, flush=True)
-        module.run(bench)
+        try:
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            module.run(bench)
+        except Exception:  # one broken module is a row of the table, not a lost run
+            traceback.print_exc()
+            error = traceback.format_exc(limit=0).strip().splitlines()[-1]
+            bench.skip(f"{path.stem}.py", "the whole module", f"failed: {error}")
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = f"Machine: {machine()}. Run: {stamp}{' (quick)' if args.quick else ''}.\n\n{table(bench.rows)}\n"

@@ -58,6 +58,8 @@ STRINGS = [
     '"q"', "é", "É", "ß", "straße", "STRASSE", "Σσς", "ǅ", "İi", "a\nb", " a", "a ",
     "😀", "日本", "-- c", "/* c */", "'; DROP TABLE sql_diff; --", "10", "9", "app-1",
     "app-22", "App-3", "x.y", "x\ty", "\u212a", "ſ",
+    # simple case mappings where Python's full ones expand, and MariaDB's lower() gaps
+    "ᾀ", "ᾈ", "ῳ", "ῼ", "ẞ", "ı", "Ꭰ", "ꭰ",
 ]  # fmt: skip
 
 UUIDS = [
@@ -73,12 +75,17 @@ TIMES: list[Any] = [
     "2025-01-06T23:59:59.999999Z",
     "2025-02-18T23:16:34",
     "2025-02-18T23:16:34.5-05:30",
+    # every form the evaluator reads, stored by row() as the same instant
+    "2025-01-07 00:00:00Z", "2025-01-07T05:30:00+0530", "2025-01-07T05:00:00+05",
+    "2025-01-06T24:00:00Z", "2025-01-07t00:00:00z", "2025-01-06T23:59:60Z",
+    "2025-01-07T00:00:00.0001265Z", "2025-01-07T00:00:00.000000499Z",
     datetime(2025, 1, 7, 0, 0, 0, 1),
     datetime(2024, 12, 31, 12, 0, tzinfo=timezone(timedelta(hours=-3))),
 ]
 KEYS = ["tier", "env", "a.b", 'a"b', "é", "", "app.kubernetes.io/name", "K"]
-INTS = [-3, -1, 0, 1, 2, 5, 10, 1 << 40]
-FLOATS = [-1.5, 0.0, 0.5, 1.0, 2.25, 1e10, 0.1]
+# the int64 and float8-exact edges: 2^53 + 1 = 2^53.0 under PostgreSQL's float8 rule
+INTS = [-3, -1, 0, 1, 2, 5, 10, 1 << 40, 2**53, 2**53 + 1, 2**63 - 1, -(2**63)]
+FLOATS = [-1.5, 0.0, 0.5, 1.0, 2.25, 1e10, 0.1, 2.0**53, 2.0**63]
 
 
 def make_entities(count: int = 48, seed: int = 5) -> list[dict[str, Any]]:
@@ -192,7 +199,7 @@ class Engine:
             cur.execute(drop_temporary(self.name, table))
             cur.execute(temporary(self.name, wsql.create_table(SCHEMA, self.dialect, table=table)))
             insert = wsql.insert_statement(SCHEMA, self.dialect, table=table)
-            cur.executemany(insert, [wsql.row(SCHEMA, e, self.dialect) for e in entities])
+            cur.executemany(insert, [wsql.row(SCHEMA, e, self.dialect, index=i) for i, e in enumerate(entities)])
         finally:
             cur.close()
         if hasattr(self.conn, "commit"):
@@ -258,6 +265,7 @@ CONNECT = {
 KNOWN_LIMITS = {
     "postgres": ("NUL character", "lone surrogate"),
     "mariadb": ("MariaDB cannot address a key starting with '-'", "case-insensitive range wider"),
+    "duckdb": ("the named group (?<name>...)",),
 }
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from server_process import ROOT, free_port, serve
+
 from wherelang import ListQuery, WhereError, sample
 from wherelang.client import Client, ServerError, error_from_body
 

@@ -20,3 +20,26 @@ def test_support_table_tells_refusals_from_support() -> None:
     assert all(table["Map.key"][d] for d in ("postgres", "mysql", "sqlite", "duckdb", "spark"))
     assert not table["native MAP column"]["postgres"]  # no engine but Spark has maps
     assert set(support.CONSTRUCTS) == set(table)
+
+
+def test_every_engine_module_claims_sqlglot_dialects() -> None:
+    """Adding an engine is adding a module: the registry finds each one, and every name
+    it claims is a sqlglot dialect, claimed once."""
+    import importlib
+    import pkgutil
+
+    from sqlglot.dialects.dialect import Dialect
+
+    from wherelang.sql import engines, registry
+    from wherelang.sql.base import Engine
+
+    claimed = registry.engine_classes()
+    for info in pkgutil.iter_modules(engines.__path__):
+        module = importlib.import_module(f"{engines.__name__}.{info.name}")
+        own = [c for c in vars(module).values()
+               if isinstance(c, type) and issubclass(c, Engine) and c.__module__ == module.__name__]  # fmt: skip
+        assert own and all(c.__dict__.get("dialects") for c in own), info.name
+        for cls in own:
+            for dialect in cls.dialects:
+                assert claimed[dialect] is cls
+                Dialect.get_or_raise(dialect)

@@ -116,6 +116,7 @@ STRINGS = [
     "\U00010000", "\U0001f600", "a\nb", "a%b", "a_b", "a\\b", "100%", "'", "it's",
     "O'Reilly'; DROP TABLE eval_units; --", "\t", "café", "x" * 40, "a.b", "v", "vv",
     "vvv", "-prod", "a-prod", "[a-z]", "$1", "a/b", "kubernetes", "0", "9", "x?",
+    "ᾀ", "ᾈ", "ἈΙ", "ῳ", "ῼ", "ŉ", "ǰ", "ſ", "\u212b", "å", "Å", "ﬀ", "Ꮿ", "ꮿ",
 ]  # fmt: skip
 KEYS = ["tier", "app", "Environment", "app.kubernetes.io/name", "it's", "", " ", "a-b_c", "K"]
 U = [
@@ -138,6 +139,11 @@ TIME_TEXTS = [
     "2025-1-7", "2025-01-07T1:2:3Z", "2030-12-31T23:59:59-11:45", "2000-01-01T00:00:00+14:00",
     "soon", "", "2025-02-30", "2025-13-01", "2025-01-01T25:00:00Z", "2025-01-01T10:00:00+16:00",
     "2025-01-07T10", "2025-01-07T10:00:00.Z",
+    # rounding to microseconds as PostgreSQL does (rint of a double), and its edges
+    "2025-01-07T00:00:00.0001265Z", "2025-01-07T00:00:00.000127Z", "2025-01-07T23:59:59.9999999Z",
+    "2025-01-07T24:00:00.0000005Z", "2025-01-07T23:59:60.5Z", "2025-01-07T12:00:60.9999996Z",
+    "2025-01-07T00:00:00.123456789+05", "2025-01-07T00:00:00+15:59:59", "2025-01-07T00:00:00+16",
+    "٢٠٢٥-٠١-٠٧", "2025-01-07T0٠:00:00Z",
 ]  # fmt: skip
 TIMES: list[Any] = TIME_TEXTS + [
     datetime(2025, 1, 7),
@@ -158,10 +164,12 @@ def _entities(count: int = 260, seed: int = 4) -> list[dict[str, Any]]:
             "UnitID": _maybe(rng, UUID_TEXTS, 0.1),
             "Slug": _maybe(rng, STRINGS, 0.15),
             "DisplayName": _maybe(rng, STRINGS + [3], 0.4),
-            "HeadRevisionNum": _maybe(rng, [0, 1, 2, 7, 10**12, -3, 2.0, "7", True, 2**53 + 1]),
+            "HeadRevisionNum": _maybe(rng, [0, 1, 2, 7, 10**12, -3, 2.0, "7", True, 2**53 + 1,
+                                            2**63 - 1, -(2**63), 2**53]),  # fmt: skip
             "LiveRevisionNum": _maybe(rng, [0, 1, 2, 7, -3]),
             "Score": _maybe(rng, [0.0, -0.0, 0.5, 0.75, 0.751, 1, 2.5, 1e12, float("nan"), 2.0**53,
-                                  float("inf"), Decimal("0.1"), 0.1, "1"]),  # fmt: skip
+                                  float("inf"), Decimal("0.1"), 0.1, "1", 2.0**63, -(2.0**63),
+                                  2**53 + 1, 2**63 - 1]),  # fmt: skip
             "Enabled": _maybe(rng, [True, False, "true"]),
             "SpaceID": _maybe(rng, UUID_TEXTS + [UUID(U[0])]),
             "TargetID": _maybe(rng, UUID_TEXTS),
@@ -317,8 +325,10 @@ class Sql:
             value = node.value
             if kind is Kind.FLOAT:
                 value = float(value)  # type: ignore[arg-type]
-            elif kind is Kind.INT and isinstance(value, Decimal):
-                return self.param(value, "numeric")
+            elif kind is Kind.INT and (isinstance(value, Decimal) or not -(2**63) <= value < 2**63):  # type: ignore[operator]
+                return self.param(value, "numeric")  # PostgreSQL types such a literal numeric
+            elif kind is Kind.TIME and node.text is not None:
+                value = node.text  # PostgreSQL reads the literal as written
             text = self.param(value, _CASTS[kind])
             return f'({text} COLLATE "C")' if order and kind is Kind.STRING else text
         if isinstance(node, Len):
@@ -355,7 +365,7 @@ class Sql:
             if items.kind is Kind.UUID:
                 test = f"pg_temp.eval_uuid(x #>> '{{}}') = {self.param(right.value, 'uuid')}"
             else:
-                test = f"jsonb_typeof(x) = 'number' AND x = to_jsonb({self.param(right.value, 'bigint')})"
+                test = f"jsonb_typeof(x) = 'number' AND x = to_jsonb({self.param(right.value, 'numeric')})"
             return (
                 f"(CASE WHEN {column} IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM "
                 f"jsonb_array_elements({column}) x WHERE jsonb_typeof(x) <> 'null' AND {test}) END)"
@@ -543,6 +553,23 @@ REGRESSIONS = [
     "CreatedAt = '2025-01-08'",
     "CreatedAt < UpdatedAt",
     "CreatedAt IS NULL",
+    "CreatedAt = '2025-01-07T00:00:00.0001265Z'",
+    "CreatedAt = '2025-01-07T00:00:00.000127Z'",
+    "CreatedAt = '2025-01-08T00:00:00Z'",
+    "CreatedAt >= '2025-01-07T24:00:00Z'",
+    "CreatedAt < '2025-01-06T23:59:60Z'",
+    "CreatedAt > '2025-01-07T00:00:00.9999995+15:59'",
+    "Slug ~* 'ᾀ'",
+    "Slug ~* 'ᾈ'",
+    "Slug ~* '^[ᾀ-ᾇ]$'",
+    "Slug ILIKE 'ᾀ'",
+    "Slug ILIKE 'ῼ'",
+    "HeadRevisionNum = -9223372036854775809",
+    "HeadRevisionNum < -9223372036854775808",
+    "HeadRevisionNum IN (-1000000000000000000000000000000000000000, 9223372036854775808)",
+    "HeadRevisionNum IN (9223372036854775807, 9223372036854775808)",
+    "Score = 9223372036854775807",
+    "Score >= 9007199254740993",
     "Labels.tier = 'web'",
     "Labels.tier != 'web'",
     "Labels.tier IS NULL",
@@ -687,3 +714,122 @@ def test_entity_uuids_near_canonical_read_as_postgres_does(pg: Any) -> None:
     rows = pg.execute("SELECT t, pg_temp.eval_uuid_text(t) FROM unnest(%s::text[]) t", (texts,))
     for text, theirs in rows.fetchall():
         assert _uuid_text(text) == theirs, text
+
+
+# --- issue 10: case mappings, time literals, numbers beyond int64 and float8 ----------------
+
+
+def test_case_sets_match_postgres_for_every_character(pg: Any) -> None:
+    """~* lets a pattern character c match lower(c) and upper(c): PostgreSQL's own
+    functions (towlower/towupper, simple mappings) for every code point. Python's full
+    upper() expands 'ᾀ' to 'ἈΙ'; the simple mapping is 'ᾈ'."""
+    from wherelang.regex import pg_case_set
+
+    rows = pg.execute(
+        "SELECT i, lower(chr(i)), upper(chr(i)) FROM generate_series(1, 1114111) i "
+        "WHERE i < 55296 OR i > 57343"
+    ).fetchall()
+    different = [
+        (hex(i), low, up) for i, low, up in rows if pg_case_set(chr(i)) != tuple(dict.fromkeys((low, up)))
+    ]
+    assert different == []
+
+
+@pytest.mark.parametrize("value, pattern", [("ᾈ", "ᾀ"), ("ᾀ", "ᾈ"), ("ῼ", "ῳ"), ("ᾼ", "[ᾰ-ᾳ]")])
+def test_iregex_simple_upper_case(pg: Any, value: str, pattern: str) -> None:
+    theirs = pg.execute("SELECT %s::text ~* %s::text", (value, pattern)).fetchone()[0]
+    ours = wherelang.compile(f"Slug ~* '{pattern}'", UNIT)({"Slug": value})
+    assert ours is theirs is True
+
+
+def _literal_texts(rng: random.Random, count: int) -> list[str]:
+    """Strings of the literal shape (SPEC §3) with hostile fields: 7–9 fractional
+    digits, hours and seconds past their range, offsets past ±15:59, non-ASCII digits."""
+    out = []
+    for _ in range(count):
+        day = f"{rng.choice([2000, 2025, 2037])}-{rng.randint(1, 12):02d}-{rng.randint(1, 31):02d}"
+        if rng.random() < 0.15:
+            out.append(day)
+            continue
+        clock = f"{rng.choice([0, 12, 23, 24, 25]):02d}:{rng.choice([0, 59, 60]):02d}:{rng.choice([0, 30, 59, 60, 61]):02d}"
+        text = f"{day}T{clock}"
+        if rng.random() < 0.7:
+            text += "." + "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 9)))
+            if rng.random() < 0.2:
+                text = text[:-1] + "5"  # half-way in decimal
+        text += rng.choice(["", "Z", f"{rng.choice('+-')}{rng.choice([0, 5, 14, 15, 16, 23]):02d}:{rng.choice([0, 30, 59, 60]):02d}"])
+        if rng.random() < 0.05:  # a non-ASCII digit somewhere
+            i = rng.choice([k for k, ch in enumerate(text) if ch.isdigit()])
+            text = text[:i] + chr(0x660 + int(text[i])) + text[i + 1 :]
+        out.append(text)
+    return sorted(set(out))
+
+
+def test_time_literals_read_as_postgres_does(pg: Any) -> None:
+    """Every string of the literal shape means what PostgreSQL's timestamptz input makes
+    of it, or is refused exactly when PostgreSQL refuses it."""
+    from wherelang.validate import parse_time
+
+    texts = _literal_texts(random.Random(10), 4000) + [
+        "2025-01-07T00:00:00.0001265Z", "٢٠٢٥-٠١-٠٧", "2025-01-07T00:00:00+16:00",
+        "2025-01-07T23:59:60.5Z", "2025-01-07T24:00:00.0000005Z",
+    ]  # fmt: skip
+    pg.execute(
+        "CREATE OR REPLACE FUNCTION pg_temp.eval_ts(t text) RETURNS text LANGUAGE plpgsql AS "
+        "$$ BEGIN RETURN to_char(t::timestamptz, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'); "
+        "EXCEPTION WHEN others THEN RETURN NULL; END $$"
+    )
+    rows = pg.execute("SELECT t, pg_temp.eval_ts(t) FROM unnest(%s::text[]) t", (texts,)).fetchall()
+    accepted = 0
+    for text, theirs in rows:
+        ours = parse_time(text)
+        if ours is not None:
+            ours = ours.astimezone(timezone.utc)
+        shown = None if ours is None else f"{ours.year:04d}" + ours.strftime("-%m-%dT%H:%M:%S.%f")
+        assert shown == theirs, text
+        accepted += theirs is not None
+    assert 500 < accepted < len(rows)  # both kinds are well represented
+
+
+def test_time_literal_rounding_in_a_query(pg: Any) -> None:
+    """The literal '…00.0001265Z' is the instant '…00.000127Z' in PostgreSQL, in memory
+    and in the entity value."""
+    where = "CreatedAt = '2025-01-07T00:00:00.0001265Z'"
+    entity = {"CreatedAt": "2025-01-07T00:00:00.000127Z"}
+    theirs = pg.execute(
+        "SELECT %s::timestamptz = %s::timestamptz",
+        ("2025-01-07T00:00:00.0001265Z", entity["CreatedAt"]),
+    ).fetchone()[0]
+    assert theirs is True
+    assert wherelang.compile(where, UNIT)(entity) is True
+    assert wherelang.compile(where, UNIT)({"CreatedAt": "2025-01-07T00:00:00.0001265Z"}) is True
+
+
+HUGE = [10**400, -(10**400), 10**400 + 1, 2**63, -(2**63) - 1, 10**39, 7, 0]
+NUMERIC_WHERE = [
+    "N = 1", "N > 1", "N < 0", "N = F", "N < F", "N > F", "F = 1", "F > 1", "F <= 0",
+    "N IN (7, 9223372036854775808)", "F IN (0, 7)", "N > 9223372036854775807",
+    "N >= -9223372036854775809", "F > 1000000000000000000000000000000000000000",
+]
+
+
+def test_huge_entity_numbers_compare_as_numeric(pg: Any) -> None:
+    """A JSON integer of 400 digits (json.loads gives a Python int) fits neither bigint
+    nor float8: it compares exactly, as PostgreSQL's numeric does, never OverflowError."""
+    schema = Schema("Nums", [Attribute("N", Type.of("int")), Attribute("F", Type.of("float"))])
+    entities = [{"N": n, "F": f} for n in HUGE for f in HUGE]
+    rows = [(i, e["N"], e["F"]) for i, e in enumerate(entities)]
+    pg.execute("CREATE TEMP TABLE eval_huge (idx integer, n numeric, f numeric)")
+    try:
+        with pg.cursor() as cur:
+            cur.executemany("INSERT INTO eval_huge VALUES (%s, %s::numeric, %s::numeric)",
+                            [(i, str(n), str(f)) for i, n, f in rows])  # fmt: skip
+        for where in NUMERIC_WHERE:
+            sql = where.replace("N", "n").replace("F", "f")
+            theirs = {r[0] for r in pg.execute(f"SELECT idx FROM eval_huge WHERE {sql}").fetchall()}
+            for strict in (False, True):
+                predicate = wherelang.compile(where, schema, extended=True, strict=strict)
+                ours = {i for i, e in enumerate(entities) if predicate(e)}
+                assert ours == theirs, (where, sorted(ours ^ theirs)[:5])
+    finally:
+        pg.execute("DROP TABLE eval_huge")

@@ -209,3 +209,18 @@ def test_filter_by_space_and_slug() -> None:
     with pytest.raises(WhereError) as info:
         ListQuery(schema=UNIT, filter="nowhere/backend-units").condition(STORE)
     assert info.value.code == "unknown-filter"
+
+
+@settings(max_examples=200)
+@given(values=st.dictionaries(
+    st.sampled_from(["order_by", "limit", "continue", "include_hidden", "summary", "where_data",
+                     "filter"]),
+    st.text(max_size=40) | st.sampled_from(["ASC:Slug", "DESC:", ":", ",", "1000", "00"]),
+))  # fmt: skip
+def test_any_value_is_a_query_or_a_where_error(values: dict[str, str]) -> None:
+    try:
+        query = ListQuery.from_params(values, schema=UNIT)
+    except WhereError as err:
+        assert err.parameter in values, err
+        return
+    assert ListQuery.from_params(query.to_query_string(), schema=UNIT) == query

@@ -12,9 +12,10 @@ PostgreSQL, spoken to with :class:`wherelang.client.Client` and with raw httpx:
 
 from __future__ import annotations
 
+import json
 import os
 import socket
-import json
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -23,9 +24,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from server_process import LOGS, drop_tables, serve
 
 from conftest import PG_DSN, unavailable
-from server_process import LOGS, drop_tables, serve
 from wherelang import ListQuery, WhereError, parse, sample
 from wherelang.builder import and_
 from wherelang.client import Client
@@ -335,14 +336,15 @@ def test_every_entity_type_and_one_of_each(server: str) -> None:
         one = http.get(f"/space/{unit['SpaceID']}/unit/{unit['UnitID']}", params={"include": "SpaceID"})
         assert one.status_code == 200
         assert one.json()["Unit"]["Slug"] == unit["Slug"] and one.json()["Space"]["SpaceID"] == unit["SpaceID"]
-        assert http.get(f"/space/payments-prod").json()["SpaceID"] == SPACES["payments-prod"]
+        assert http.get("/space/payments-prod").json()["SpaceID"] == SPACES["payments-prod"]
         assert http.get(f"/unit/{unit['UnitID']}").status_code == 404  # a Unit lives in a space
         assert http.get(f"/space/{unit['SpaceID']}/unit/{FILTERS[0]}").status_code == 404
         docs = http.get("/openapi.json").json()
         names = {p["name"] for p in docs["paths"]["/unit"]["get"]["parameters"]}
         assert {"where", "filter", "contains", "select", "include", "order_by", "limit",
                 "continue"} <= names  # fmt: skip
-        assert all(p.get("description") for p in docs["paths"]["/unit"]["get"]["parameters"])
+        for parameter in docs["paths"]["/unit"]["get"]["parameters"]:
+            assert parameter.get("description") and parameter["schema"].get("examples"), parameter
 
 
 def test_requests_are_logged_and_quoted_values_survive(server: str) -> None:
@@ -351,5 +353,11 @@ def test_requests_are_logged_and_quoted_values_survive(server: str) -> None:
     response = httpx.get(server + "/unit", params={"where": where, "select": "Slug"})
     assert response.status_code == 200 and len(response.json()) == len(UNITS)
     httpx.get(server + "/target", params={"where": "Slgu = 'logged'"})
-    log = LOGS[server].read_text(errors="replace")
-    assert "GET /unit 200" in log and "GET /target 400" in log
+    # the line is written once the response is sent: give the server a moment
+    deadline = time.monotonic() + 10
+    while True:
+        log = LOGS[server].read_text(errors="replace")
+        if ("GET /unit 200" in log and "GET /target 400" in log) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert "GET /unit 200" in log and "GET /target 400" in log, log[-2000:]

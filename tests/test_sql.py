@@ -135,10 +135,14 @@ def test_params_follow_the_text_not_the_build_order() -> None:
 
 def test_inline_literals_are_quoted_by_sqlglot() -> None:
     expr = parse("Slug = 'it''s \\ %' AND N IN (1, 2)")
-    assert wsql.to_sql(expr, params=False).sql == """"Slug" = 'it''s \\ %' AND "N" IN (1, 2)"""
+    # a backslash: PostgreSQL's E'' and MariaDB's hex literal mean the same under any
+    # standard_conforming_strings or sql_mode (tests/test_sql_engines.py runs both)
+    assert wsql.to_sql(expr, params=False).sql == """"Slug" = e'it''s \\\\ %' AND "N" IN (1, 2)"""
     assert wsql.to_sql(expr, dialect="mysql", params=False).sql == (
-        "`Slug` COLLATE utf8mb4_nopad_bin = 'it''s \\\\ %' AND `N` IN (1, 2)"
+        "`Slug` COLLATE utf8mb4_nopad_bin = _utf8mb4 x'69742773205c2025' AND `N` IN (1, 2)"
     )
+    plain = parse("Slug = 'it''s %'")
+    assert wsql.to_sql(plain, params=False).sql == """"Slug" = 'it''s %'"""
 
 
 def test_compiled_clauses_are_cached() -> None:
@@ -210,7 +214,7 @@ def test_like_escape_per_dialect() -> None:
         ("snowflake", "REGEXP_INSTR("),  # REGEXP_LIKE is anchored in Snowflake
         ("duckdb", "REGEXP_MATCHES("),
         ("postgres", " ~* "),
-        ("mysql", " REGEXP "),
+        ("mysql", "REGEXP_INSTR("),
         ("sqlite", "WHERELANG_REGEX("),
     ],
 )
@@ -235,13 +239,16 @@ def test_generic_dialect_refuses_regex() -> None:
 
 # --- regex rewrite for PostgreSQL (ARE) and MariaDB (PCRE) -------------------------------------
 
-SAMPLES = ["a1", "a٣", "é_", "x\ny", "ab\n", "AB", "a b", "a\tb", "[x]", "a{2}", "ǅ", "日本", "", "\\"]
+SAMPLES = ["a1", "a٣", "é_", "x\ny", "ab\n", "AB", "a b", "a\tb", "[x]", "a{2}", "ǅ", "日本", "", "\\", "É", "a{,2}", "x{,}", "!~", "\x0b", "_-a"]
 
 
 @pytest.mark.parametrize(
     "pattern",
     ["\\d", "\\w+$", "\\s", "^\\S+$", "b$", "a.b", "[\\d_]", "[^\\w]", "\\D", "x{2,3}", "\\{", "a|", "(?i)ab",
-     "[\\]x]", "\\\\", "^$", ".", "é|日", "[a-c-]", "\\.", "\\x41"],
+     "[\\]x]", "\\\\", "^$", ".", "é|日", "[a-c-]", "\\.", "\\x41",
+     *(f"[[:{name}:]]" for name in ("alnum", "alpha", "blank", "digit", "graph", "lower", "print",
+                                     "punct", "space", "upper", "word", "xdigit")),
+     "[^[:space:]x]", "[[:^alpha:]]", "^[[:alnum:]_-]+$", "a{,2}", "x{,}", "[^\\S]", "[\\S]"],
 )  # fmt: skip
 def test_rewritten_regex_means_what_re2_means(pg: Any, pattern: str) -> None:
     """PostgreSQL runs the rewritten pattern; the rows must be RE2's (with dot_nl)."""
@@ -257,8 +264,8 @@ def test_rewritten_regex_means_what_re2_means(pg: Any, pattern: str) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "construct"),
-    [("\\bapp", "word boundaries"), ("\\pL", "pattern syntax"), ("[[:alpha:]]", "POSIX"),
-     ("(?i:a)b", "scoped flags"), ("a{300}", "repetition"), ("(?m)^a", "flags"), ("x{,2}", "lower bound")],
+    [("\\bapp", "word boundaries"), ("\\pL", "pattern syntax"), ("[x[:^alpha:]]", "POSIX"),
+     ("(?i:a)b", "scoped flags"), ("a{300}", "repetition"), ("(?m)^a", "flags"), ("[[=a=]]", "equivalence")],
 )  # fmt: skip
 @pytest.mark.parametrize("dialect", ["postgres", "mysql"])
 def test_regex_outside_the_portable_subset_is_refused(dialect: str, pattern: str, construct: str) -> None:
@@ -639,3 +646,32 @@ def test_uuid_keyed_maps_match_keys_exactly_as_in_memory(dialect: str) -> None:
         clause = wsql.to_sql(expr, dialect=dialect)
         got = {r[0] for r in conn.execute(f'SELECT "Pk" FROM revs WHERE {clause.sql}', clause.params).fetchall()}
         assert got == {e["Pk"] for e in wherelang.filter(rows, expr, schema)}, text
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite", "duckdb"])
+def test_to_sqlglot_renders_with_plain_sqlglot(dialect: str) -> None:
+    """What to_sqlglot returns is made of sqlglot's own nodes: ``.sql(dialect)`` renders
+    it without wherelang's generator (MariaDB's regex once was a private node)."""
+    import sqlglot
+
+    expr = parse("Slug ~ 'a.b' AND Slug !~* 'c' AND Slug ILIKE 'x%'")
+    tree = wsql.to_sqlglot(expr, dialect=dialect)
+    text = sqlglot.select("*").from_("units").where(tree).sql(dialect)
+    assert "WHERE" in text and "a.b" in text and "%s" not in text and ", ?" not in text
+
+
+def test_row_names_the_attribute_the_entity_and_the_forms() -> None:
+    """row() reads every time the evaluator reads, and a value that is really no time
+    is reported with the attribute, the entity's index and id, and the accepted forms."""
+    from wherelang.errors import WhereEvaluationError
+
+    schema = Schema("Unit", [Attribute("UnitID", Type.of("string")), Attribute("At", Type.of("time"))],
+                    id="UnitID")  # fmt: skip
+    for text in ["2025-01-07 00:00:00Z", "2025-01-07T05:30:00+0530", "2025-01-07T05:00:00+05",
+                 "2025-01-06T24:00:00Z", "2025-01-07t00:00:00z", "2025-01-06T23:59:60Z"]:  # fmt: skip
+        assert wsql.row(schema, {"At": text}, "sqlite") == (None, "2025-01-07T00:00:00.000000Z"), text
+    with pytest.raises(WhereEvaluationError) as info:
+        wsql.row(schema, {"UnitID": "u-7", "At": "2025-13-01"}, "postgres", index=3)
+    err = info.value
+    assert "entity #3 (UnitID 'u-7')" in err.message and "At" in err.message and "'2025-13-01'" in err.message
+    assert err.hint and "+hh:mm" in err.hint

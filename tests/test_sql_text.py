@@ -21,7 +21,7 @@ from wherelang.errors import WhereSqlError
 from wherelang.strategies import expressions_for
 from wherelang.validate import validate
 
-TEXT_ONLY = ["trino", "presto", "bigquery", "snowflake"]
+TEXT_ONLY = ["trino", "presto", "athena", "bigquery", "snowflake"]
 ALL = TEXT_ONLY + ["spark", "databricks", "clickhouse"]
 
 JSON_CONSTRUCTS = [
@@ -229,3 +229,28 @@ def test_default_layout_types(dialect: str) -> None:
     ddl = wsql.create_table(SCHEMA, dialect, table="t")
     assert sqlglot.parse_one(ddl, read=dialect) is not None
     assert "JSON" not in ddl.upper().replace("JSON_", "")  # containers are JSON text in strings
+
+
+def test_databricks_gets_the_sql_spark_runs() -> None:
+    """Databricks is proven through Spark: the two dialects produce the same text, but
+    for sqlglot spelling RLIKE as REGEXP_LIKE(x, p), its synonym (Spark 3.2+)."""
+    rlike = re.compile(r"REGEXP_LIKE\((`\w+`), (\?|'[^']*')\)")
+    from test_sql_engines import REGRESSIONS
+
+    from test_spark import SPARK_REGRESSIONS
+
+    for text in REGRESSIONS + SPARK_REGRESSIONS + JSON_CONSTRUCTS:
+        for params in (True, False):
+            spark, databricks = (sql(text, d, params=params) for d in ("spark", "databricks"))
+            same = rlike.sub(r"\1 RLIKE \2", databricks.sql)
+            assert (spark.sql, spark.params) == (same, databricks.params), text
+
+
+@pytest.mark.parametrize("dialect", ["spark2", "hive", "athena"])
+def test_java_regex_dialects_get_the_java_rewrite(dialect: str) -> None:
+    """Hive and Spark 2 (java.util.regex, no module of their own) and Athena (Trino's
+    Joni): $ also matches before a final newline and (?i) is not PostgreSQL's ~*, so
+    they get Spark's rewrite; Athena's placeholders are bound like Trino's."""
+    assert sql("Slug ~* '^a.b$'", dialect).params == ("(?s)^[aA].[bB]\\z",)
+    with pytest.raises(WhereSqlError, match="word boundaries"):
+        sql("Slug ~ '\\bx'", dialect)

@@ -23,12 +23,12 @@ import sqlalchemy as sa
 import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sql_engines import ENTITIES, SCHEMA, drop_temporary, memory, temporary
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlglot import exp
+from test_sql_engines import aligned, generated
 
 from conftest import MYSQL_DSN, PG_DSN, unavailable
-from sql_engines import ENTITIES, SCHEMA, drop_temporary, memory, temporary
-from test_sql_engines import aligned, generated
 from wherelang import ListQuery, parse, sample
 from wherelang import sql as wsql
 from wherelang.confighub import schema as catalog
@@ -330,3 +330,90 @@ def test_pages_are_exact(
             if token is None:
                 break
         assert got == want, (name, order, limit, where)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(order=orderings(), limit=st.integers(1, 12), where=st.sampled_from(
+    [None, "M < 5", "Name IS NULL", "Labels.tier IS NOT NULL"]))  # fmt: skip
+def test_list_query_to_sql_pages_are_exact_too(
+    conns: dict[str, Conn], order: list[str], limit: int, where: str | None
+) -> None:
+    """ListQuery.to_sql's own ORDER BY, LIMIT and keyset text: the same pages."""
+    query = ListQuery(schema=KEYED, where=where, order_by=order, limit=limit, extended=True)
+    want = [e["Pk"] for e in query.model_copy(update={"limit": None}).apply(ENTITIES, after=())]
+    for name, conn in conns.items():
+        got: list[int] = []
+        after: tuple[Any, ...] | None = None
+        for _ in range(len(ENTITIES) + 2):
+            statement = query.to_sql(conn.dialect, table=TABLE, after=after)
+            rows = [statement.shape(r) for r in conn.driver_sql(statement.sql, statement.params)]
+            assert len(rows) <= limit
+            got += [int(r["Pk"]) for r in rows]
+            if len(rows) < limit:
+                break
+            after = query.key_of(rows[-1])
+        assert got == want, (name, order, limit, where)
+
+
+def test_sessions_sync_and_async_on_postgres() -> None:
+    """page() on an ORM Session and apage() on an AsyncSession (psycopg), over tables of
+    their own (a prefix unique to this run), give ListQuery.apply's pages."""
+    import os
+
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    from wherelang.server import load_sample
+    from wherelang.sqlalchemy import apage
+
+    url = _url(PG_DSN, "psycopg")
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+        engine.connect().close()
+    except Exception as exc:
+        unavailable("postgres", f"{type(exc).__name__}: {exc}")
+    prefix = f"wl13s{os.getpid()}_"
+    tables = load_sample(engine, prefix=prefix)
+    pages = Paginator(b"k")
+    query = ListQuery(schema=UNIT, where="Labels.tier = 'backend'", include=["SpaceID"],
+                      order_by="DESC:LastActionAt", limit=30)  # fmt: skip
+    want = list(query.model_copy(update={"limit": None}).apply(
+        sample.entities("Unit"), resolver=sample.store(), after=()))  # fmt: skip
+
+    def ids(items: list[Any]) -> list[str]:
+        return [i["Unit"]["UnitID"] for i in items]
+
+    async def async_pages() -> list[Any]:
+        aengine = create_async_engine(url)
+        out: list[Any] = []
+        token = None
+        async with AsyncSession(aengine) as session:
+            while True:
+                current = query.model_copy(update={"continuation": token})
+                result = await apage(session, current, tables["Unit"], pages, related=tables)
+                out += result.items
+                token = result.continuation
+                if token is None:
+                    break
+        await aengine.dispose()
+        return out
+
+    try:
+        got: list[Any] = []
+        token = None
+        with Session(engine) as session:
+            while True:
+                current = query.model_copy(update={"continuation": token})
+                result = page(session, current, tables["Unit"], pages, related=tables)
+                got += result.items
+                token = result.continuation
+                if token is None:
+                    break
+        assert ids(got) == ids(want) and len(got) > 30
+        assert [i["Space"]["Slug"] for i in got] == [i["Space"]["Slug"] for i in want]
+        assert ids(asyncio.run(async_pages())) == ids(want)
+    finally:
+        with engine.begin() as conn:
+            for table in tables.values():
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')
+        engine.dispose()

@@ -193,3 +193,24 @@ def test_decode_reports_the_offset_in_the_encoded_text() -> None:
     with pytest.raises(WhereSyntaxError) as err:
         decode_query("x%C3%A9y%80")
     assert err.value.position == 8
+
+
+@pytest.mark.parametrize("value", [None, b"Slug = 'a'", 5])
+def test_every_entry_point_gives_not_text(value: object) -> None:
+    """parse, compile (with or without a schema) and decode_query: one not-text error,
+    never AttributeError or TypeError (issue 10, item 13)."""
+    import wherelang
+    from wherelang import confighub
+    from wherelang.text import decode_query
+
+    calls = [
+        lambda: wherelang.parse(value),  # type: ignore[arg-type]
+        lambda: wherelang.compile(value, confighub.schema("Unit")),  # type: ignore[arg-type]
+        lambda: wherelang.compile(value),  # type: ignore[arg-type]
+        lambda: decode_query(value),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(wherelang.WhereSyntaxError) as info:
+            call()
+        assert info.value.code == "not-text" and type(value).__name__ in info.value.message
+        assert info.value.hint

@@ -155,6 +155,17 @@ class WhereSqlError(WhereError):
     """A construct that the target SQL engine cannot express faithfully."""
 
 
+def not_text(value: object) -> WhereSyntaxError:
+    """The error for an expression that is not a ``str`` (None, bytes, a number): the
+    same from every entry point (parse, compile, decode_query)."""
+    hint = "decode the bytes as UTF-8 first" if isinstance(value, (bytes, bytearray)) else (
+        "pass the where expression as a str"
+    )  # fmt: skip
+    return WhereSyntaxError(
+        "not-text", f"expected a string, got {type(value).__name__}", position=0, hint=hint
+    )
+
+
 def _or_list(words: tuple[str, ...]) -> str:
     if len(words) == 1:
         return words[0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import builtins
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -35,7 +36,7 @@ from uuid import UUID
 
 import re2
 
-from .errors import WhereEvaluationError
+from .errors import WhereEvaluationError, not_text
 from .nodes import (
     And,
     Attr,
@@ -58,6 +59,7 @@ from .nodes import (
 from . import jsonpath
 from .regex import pg_iregex
 from .schema import NEEDS_A_SCHEMA, Kind, Schema, Type, as_schema
+from .times import read_time
 
 __all__ = ["compile", "filter", "Predicate", "Resolver", "pg_lower", "parse_entity_time"]
 
@@ -120,20 +122,28 @@ class _NaN(float):
 
 _NAN = _NaN("nan")
 
-# Entity times as PostgreSQL's timestamptz input reads ISO-8601 (hours up to 24:00,
-# second 60 rolls over, offsets up to ±15:59:59, fractions rounded to microseconds).
-_SPACE = r"[ \t\n\r\f\v]*"  # PostgreSQL's isspace(), not Unicode's
-_TIME_TEXT = re.compile(
-    _SPACE + r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
-    r"(?:[Tt ]([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\.([0-9]*))?)?"
-    + _SPACE
-    + r"(?:([Zz])|([+-])([0-9]{2})(?::([0-9]{2})(?::([0-9]{2}))?|([0-9]{2}))?)?)?"
-    + _SPACE
-)
+
+def _float8(value: int | float | Decimal) -> Any:
+    """A number compared as float8, as PostgreSQL casts bigint to float8 against a float.
+
+    An int or Decimal beyond float8's range (a JSON integer of 400 digits) stays exact:
+    Python compares int and Decimal with float exactly, as PostgreSQL's numeric would,
+    where float() would raise OverflowError or give infinity.
+    """
+    try:
+        f = float(value)
+    except OverflowError:  # an int beyond float8
+        return value
+    if f != f:
+        return _NAN
+    if isinstance(value, Decimal) and math.isinf(f) and value.is_finite():
+        return value
+    return f
 
 
 def parse_entity_time(text: str) -> datetime | None:
-    """An ISO-8601 time as an entity holds it, as PostgreSQL's ``timestamptz`` reads it.
+    """An ISO-8601 time as an entity holds it, as PostgreSQL's ``timestamptz`` reads it:
+    :func:`wherelang.times.read_time`, the reader literals and ``sql.row()`` share.
 
     No offset means UTC. None when PostgreSQL would reject it.
 
@@ -144,30 +154,7 @@ def parse_entity_time(text: str) -> datetime | None:
     >>> parse_entity_time("2025-02-30") is None
     True
     """
-    m = _TIME_TEXT.fullmatch(text)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second, fraction, _zulu, sign, oh, om, os_, omm = m.groups()
-    om = om or omm  # +05:30 or +0530
-    h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
-    if h > 24 or mi > 59 or s > 60 or (h == 24 and (mi or s or (fraction or "").strip("0"))):
-        return None
-    offset = 0
-    if sign:
-        offset = int(oh) * 3600 + int(om or 0) * 60 + int(os_ or 0)
-        if int(oh) > 15 or int(om or 0) > 59 or int(os_ or 0) > 59:
-            return None
-        if sign == "-":
-            offset = -offset
-    try:
-        base = datetime(int(year), int(month), int(day), tzinfo=_UTC)
-    except ValueError:
-        return None
-    micro = round(float("0." + fraction) * 1_000_000) if fraction else 0
-    try:
-        return base + timedelta(hours=h, minutes=mi, seconds=s - offset, microseconds=micro)
-    except OverflowError:
-        return None
+    return read_time(text)
 
 
 _fromisoformat = datetime.fromisoformat
@@ -277,8 +264,7 @@ class _Normalizers:
         if isinstance(v, Enum):
             v = v.value
         if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
-            f = float(v)
-            return _NAN if f != f else f
+            return _float8(v)
         return self.wrong(v, label, "a number")
 
     def boolean(self, v: object, label: Attr) -> Any:
@@ -1115,8 +1101,7 @@ def _constant(value: object, domain: Kind) -> object:
         assert isinstance(value, datetime)
         return value if value.tzinfo is not None else value.replace(tzinfo=_UTC)
     if domain is Kind.FLOAT:
-        f = float(value)  # type: ignore[arg-type]
-        return _NAN if f != f else f
+        return _float8(value)  # type: ignore[arg-type]
     return value
 
 
@@ -1400,10 +1385,29 @@ class _Generator:
         self.binding = False
         codes = pieces + codes
         body = codes[0] if len(codes) == 1 else self.join("and", codes)
-        for name, code in self.binds.items():  # bound but never reused: unbind
-            if len(re.findall(rf"\b{name}\b", body)) == 1:
-                body = body.replace(f"({name} := {code})", code)
-        return body
+        return self.unbind(body)
+
+    def unbind(self, body: str) -> str:
+        """``body`` with ``(v := code)`` replaced by ``code`` for each bound name that is
+        never reused. One pass over the text (a search per name would make compiling
+        quadratic in the number of conditions)."""
+        if not self.binds:
+            return body
+        uses = Counter(_TEMP_REF.findall(body))
+        pieces: list[str] = []
+        done = 0
+        for m in _BIND_START.finditer(body):
+            name = m.group(1)
+            code = self.binds.get(name)
+            if code is None or uses[name] != 1 or m.start() < done:
+                continue
+            end = m.end() + len(code)
+            if not body.startswith(code, m.end()) or body[end : end + 1] != ")":
+                continue
+            pieces += [body[done : m.start()], code]
+            done = end + 1
+        pieces.append(body[done:])
+        return "".join(pieces)
 
     def function(self, expr: Expr) -> tuple[list[str], dict[str, object]]:
         """The sources to compile, in order (helper functions first), and the namespace
@@ -1494,6 +1498,7 @@ class _Generator:
 _PIECE = 4096
 # A generated local name (see _Generator.temp).
 _TEMP_REF = re.compile(r"\bv[0-9]+\b")
+_BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
 
 # Rough cost of evaluating a condition, to order a top-level AND chain.
 _KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
@@ -1552,11 +1557,21 @@ class _PredicateType(type):
         if _has_paths(expr):
             raise TypeError("compile needs a typed tree: parse with a schema first")
         gen = _Generator(schema, strict, resolver)
-        pieces, namespace = gen.function(expr)
-        namespace["_fail"] = partial(_wrong_type, schema, text)
-        for piece in pieces:  # one at a time: see _PIECE
-            code = builtins.compile(piece, "<wherelang predicate>", "exec")
-            exec(code, namespace)  # the source holds only generated names; see _Generator
+        try:
+            pieces, namespace = gen.function(expr)
+            namespace["_fail"] = partial(_wrong_type, schema, text)
+            for piece in pieces:  # one at a time: see _PIECE
+                code = builtins.compile(piece, "<wherelang predicate>", "exec")
+                exec(code, namespace)  # the source holds only generated names; see _Generator
+        except (RecursionError, MemoryError, SyntaxError):
+            # A tree built in code, nested past what parse's Limits allow (max_depth
+            # 100 at most): Python's compiler gives up on ~200 nested parentheses.
+            raise WhereEvaluationError(
+                "limit-exceeded",
+                "the expression nests too deeply to compile",
+                position=0,
+                hint="flatten the expression: parse() refuses nesting past Limits.max_depth",
+            ) from None
         source = "\n".join(pieces)
         fn: Any = namespace["_predicate"]
         fn.expr, fn.schema, fn.strict, fn.text, fn.source = expr, schema, strict, text, source
@@ -1676,6 +1691,8 @@ def compile(
     """
     if isinstance(where, Predicate):
         return where
+    if not isinstance(where, (str, Node)):
+        raise not_text(where)
     if schema is not None:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if isinstance(where, str):

@@ -73,7 +73,7 @@ PARAMETER_DOCS: dict[str, tuple[str, list[str]]] = {
     "continue": (
         "The `X-Continue` token of the previous page, unchanged, with the same other "
         "parameters. Tokens are signed, bound to their query, and expire.",
-        [],
+        ["eyJ2IjoxLCJxIjoi.RzV4bTFkM2RlOWZk"],
     ),
     "summary": ("Whether Spaces come with their summary (`true` or `false`).", ["true"]),
     "where_data": (
@@ -142,7 +142,7 @@ def list_query(
         description, examples = PARAMETER_DOCS[name]
         if name == "order_by":
             description += f" Fields of {entity.name}: {sortable}."
-        return {"description": description, "examples": examples or None}
+        return {"description": description, "examples": examples}
 
     def dependency(
         request: Request,

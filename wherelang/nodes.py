@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 from uuid import UUID
 
+from .errors import WhereError, WhereSyntaxError
+
 if TYPE_CHECKING:
     from .schema import Type
 
@@ -104,11 +106,8 @@ class Op(Enum):
 def _check_strict(text: str) -> None:
     """Raise what the strict parser says of ``text`` (the remote API's syntax), in the
     words of a caller printing a tree rather than parsing one."""
-    from .errors import WhereError, WhereSyntaxError
-    from .parser import parse
-
     try:
-        parse(text)
+        _strict_parse(text)
     except WhereError as err:
         anyway = "pass extended=True to to_where() or to_query() to write it anyway"
         hint = err.hint or ""
@@ -120,6 +119,15 @@ def _check_strict(text: str) -> None:
             err.code, f"{err.message}, which the remote API rejects", text=text,
             position=err.position, length=err.length, hint=hint,
         ) from None  # fmt: skip
+
+
+def _strict_parse(text: str) -> object:
+    # Bound on first use (the parser imports this module); a repeated text is an LRU hit.
+    global _strict_parse
+    from .parser import parse
+
+    _strict_parse = parse
+    return parse(text)
 
 
 class Node:

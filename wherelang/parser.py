@@ -24,7 +24,7 @@ from lark.parsers.lalr_parser import _Parser as _LarkParser
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from . import strict as strict_rules
-from .errors import WhereSyntaxError
+from .errors import WhereSyntaxError, not_text
 from .nodes import (
     And,
     Compare,
@@ -44,7 +44,7 @@ from .nodes import (
 if TYPE_CHECKING:
     from .schema import Schema
 
-__all__ = ["parse", "Limits", "STRICT_LIMITS", "grammar_text"]
+__all__ = ["parse", "Limits", "STRICT_LIMITS", "MAX_LIMITS", "grammar_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,34 @@ class Limits:
     max_string: int = 65_536
     #: digits in an integer literal
     max_digits: int = 40
+
+    def __post_init__(self) -> None:
+        for name, ceiling in _CEILINGS.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= ceiling:
+                raise ValueError(
+                    f"Limits.{name} must be an integer from 1 to {ceiling} (got {value!r}): "
+                    "every stage (parse, validate, compile, to_sql, to_where) handles "
+                    "expressions up to these ceilings"
+                )
+
+
+# The highest value of each limit. Parsing, validation, compiling, SQL generation and
+# to_where recurse once or a few times a level, and CPython allows ~1000 frames; 100
+# levels leave room for a caller's own stack (tests/test_limits.py runs every stage at
+# these ceilings under 150 frames). int() reads at most 4300 digits by default.
+_CEILINGS = {
+    "max_length": 1 << 20,
+    "max_depth": 100,
+    "max_in_list": 100_000,
+    "max_name": 1 << 16,
+    "max_key": 1 << 16,
+    "max_string": 1 << 20,
+    "max_digits": 4300,
+}
+
+#: Every limit at its ceiling: the most a server can allow.
+MAX_LIMITS = Limits(**_CEILINGS)
 
 
 #: The remote API's limits (REFERENCE.md §1, §6): 8192 bytes in all, names of 41 letters,
@@ -779,9 +807,9 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
                 return error("unterminated-string", "unterminated quoted key: no closing quote",
                              len(text) - pos, "close the key with ' (write '' for a quote inside it)",
                              False)  # fmt: skip
-            key = re.match(r"[^\s=!<>~?()',]*", text[pos + 1 :]).group(0)  # type: ignore[union-attr]
+            key = re.match(r"[^\s=!<>~?()',.]*", text[pos + 1 :]).group(0)  # type: ignore[union-attr]
             path = re.search(r"[\w.]*$", text[:pos]).group(0)  # type: ignore[union-attr]
-            quoted = f"{path}.'{key}'" if key else f"{path}.'key'"
+            quoted = f"{path}.'{key}'" if key.strip("*") else f"{path}.'key'"
             return error("bad-path", "a key after '.' must start and end with a letter or digit",
                          1, "an unquoted key holds ASCII letters and digits, with . _ / - inside; "
                          f"quote any other key: {quoted}", False)  # fmt: skip
@@ -929,7 +957,7 @@ def _attempt(text: str, start: str, limits: Limits) -> tuple[Expr | WhereSyntaxE
 
 def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
     if not isinstance(text, str):
-        raise WhereSyntaxError("not-text", f"expected a string, got {type(text).__name__}")
+        raise not_text(text)
     if not extended and limits is STRICT_LIMITS:
         too_long = strict_rules.too_long(text)
         if too_long is not None:

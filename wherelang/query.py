@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidat
 from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import Attr, Compare, Expr, Literal, Node, Op, Path, walk
 from .parser import Limits, parse
-from .schema import Attribute, Kind, Relation, Schema, Type
+from .schema import Attribute, Kind, Relation, Schema, Type, as_schema
 from .text import decode_query, encode_query
 
 __all__ = [
@@ -213,8 +213,8 @@ def _find_relation(schema: Schema, entity: Any, field: str) -> tuple[Relation | 
 
 
 def _as_schema(value: Any) -> Schema:
-    from .schema import as_schema
-
+    if type(value) is Schema:  # the common case, without a call (every ListQuery asks)
+        return value
     return as_schema(value)
 
 
@@ -631,9 +631,14 @@ class ListQuery(BaseModel):
         filters: FilterStore | None = None,
         space_id: UUID | str | None = None,
         params: bool = True,
+        after: Sequence[Any] | None = None,
     ) -> SqlQuery:
         """One SELECT that does what :meth:`apply` does, for the default table layout of
         :func:`wherelang.sql.create_table` (one column per attribute).
+
+        With ``order_by``, ``limit`` or ``after`` (as for :meth:`apply`) it ends with
+        ORDER BY :meth:`ordering` (NULL after every value going up, text by code point)
+        and LIMIT, and starts after the sort key ``after``.
 
         ``table`` names the entities' table (default: the entity name), ``tables`` the
         tables of related entity types (default: their names). ``include`` and paths
@@ -735,13 +740,85 @@ class ListQuery(BaseModel):
         text += f" FROM {ident(table or self.entity.name)} AS {ident(alias)}"
         for item in joins:
             text += " " + item
+        if after:
+            sql, found = _after_sql(self, after, base, alias, column, params)
+            where.append(sql)
+            values += found
         if where:
             text += " WHERE " + " AND ".join(
                 where[0:1] if len(where) == 1 else [f"({w})" for w in where]
             )
+        if self.order_by or self.limit is not None or after is not None:
+            order = []
+            for name, desc in self.ordering():
+                col = column(alias, name)
+                if self.entity.attributes[name].type.kind is Kind.STRING:
+                    col += _CODE_POINTS.get(base, "")
+                nulls = f"CASE WHEN {column(alias, name)} IS NULL THEN 1 ELSE 0 END"
+                order += [f"{nulls} DESC", f"{col} DESC"] if desc else [nulls, col]
+            text += " ORDER BY " + ", ".join(order)
+            if self.limit is not None:
+                text += f" LIMIT {int(self.limit)}"
         return SqlQuery(
             text, tuple(values), dialect, tuple(columns), self.entity.name, bool(self.relations())
         )
+
+
+#: how each verified engine compares text by code point, as the evaluator does
+_CODE_POINTS = {
+    "postgres": ' COLLATE "C"',
+    "mysql": " COLLATE utf8mb4_nopad_bin",
+    "sqlite": " COLLATE BINARY",
+    "duckdb": "",
+}
+
+
+def _after_sql(
+    query: ListQuery,
+    after: Sequence[Any],
+    dialect: str,
+    alias: str,
+    column: Callable[[str, str], str],
+    params: bool,
+) -> tuple[str, list[Any]]:
+    """The rows after sort key ``after``: some term beyond it, every earlier one equal
+    (NULL after every value going up, before going down)."""
+    from . import sql as wsql
+
+    beyond: list[str] = []
+    values: list[Any] = []
+    equal: list[tuple[str, list[Any]]] = []  # (text, its parameters) of each earlier term
+    mark = "?" if dialect in ("sqlite", "duckdb") else "%s"
+    for (name, desc), value in zip(query.ordering(), after):
+        type = query.entity.attributes[name].type
+        col = column(alias, name)
+        ordered = col + (_CODE_POINTS.get(dialect, "") if type.kind is Kind.STRING else "")
+        past: str | None
+        if value is None:
+            past, bound_values = (f"{col} IS NOT NULL" if desc else None), []
+            same = f"{col} IS NULL"
+        else:
+            stored = wsql.row(Schema("key", [Attribute("v", type)]), {"v": value}, dialect)[0]
+            bound = mark if params else _sg_literal(stored, dialect)
+            past = f"{ordered} < {bound}" if desc else f"({ordered} > {bound} OR {col} IS NULL)"
+            same = f"{ordered} = {bound}"
+            bound_values = [stored] if params else []
+        if past is not None:
+            beyond.append("(" + " AND ".join([t for t, _ in equal] + [past]) + ")")
+            for _, used in equal:
+                values += used
+            values += bound_values
+        equal.append((same, bound_values))
+    return ("(" + " OR ".join(beyond) + ")" if beyond else "1 = 0"), values
+
+
+def _sg_literal(value: Any, dialect: str) -> str:
+    exp = _sg_exp()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return str(exp.Literal.number(value).sql(dialect=dialect))
+    return str(exp.Literal.string(str(value)).sql(dialect=dialect))
 
 
 def sort_value(value: Any, kind: Kind) -> Any:
@@ -751,11 +828,11 @@ def sort_value(value: Any, kind: Kind) -> Any:
     if value is None:
         return None
     if kind is Kind.TIME:
-        from .validate import parse_time
+        from .times import read_time  # entity values: the evaluator's reader
 
         moment = value if isinstance(value, datetime) else None
         if isinstance(value, str):
-            moment = parse_time(value)
+            moment = read_time(value)
         if moment is None:
             return None
         if moment.tzinfo is None:
@@ -767,8 +844,8 @@ def sort_value(value: Any, kind: Kind) -> Any:
             return str(value if isinstance(value, UUID) else UUID(str(value)))
         except ValueError:
             return None
-    if kind is Kind.BOOL:
-        return value if isinstance(value, bool) else None
+    if kind is Kind.BOOL:  # SQLite and MariaDB give 0 and 1
+        return bool(value) if isinstance(value, (bool, int)) and value in (0, 1) else None
     if kind in (Kind.INT, Kind.FLOAT):
         ok = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
         return (float(value) if isinstance(value, Decimal) else value) if ok else None
@@ -1006,9 +1083,11 @@ class SqlQuery:
         entity's attributes, or with ``include`` the extended response (a related
         entity whose columns are all NULL, because no row joined, is None)."""
         out: dict[str, dict[str, Any]] = {}
+        decoded = _SQL_DIALECTS.get(self.dialect.lower(), self.dialect.lower()) == "postgres"
         for (owner, name, type), value in zip(self.columns, row):
             if value is not None and type.kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
-                if isinstance(value, (str, bytes)):
+                # psycopg decodes JSONB itself (a JSON string value is a str already)
+                if isinstance(value, (str, bytes)) and not decoded:
                     value = json.loads(value)
             elif isinstance(value, UUID):
                 value = str(value)

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["pg_case_set", "pg_iregex", "rewrite"]
+__all__ = ["pg_case_set", "pg_iregex", "rewrite", "ilike_regex"]
 
 # \d is locale-aware in ARE, \b is backspace in ARE, $ also matches before a final newline
 # in PCRE: for those engines the pattern is parsed and rewritten from a portable subset,
@@ -42,7 +42,7 @@ _MAX_REPEAT = 255  # PostgreSQL's RE_DUP_MAX
 _MAX_FOLDED_RANGE = 2048  # characters of a range whose case variants are listed
 
 # Engines whose $ also matches before a final newline (PCRE, Java, Joni): they get \z.
-_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks", "trino", "presto"})
+_DOLLAR_BEFORE_NEWLINE = frozenset({"mysql", "spark", "databricks", "spark2", "hive", "trino", "presto", "athena"})
 
 _SPECIAL = frozenset("\\.^$|?*+()[]{}")
 _CLASS_SPECIAL = frozenset("\\]^-[")
@@ -55,17 +55,26 @@ def _lower1(c: str) -> str:
 
 
 def _upper1(c: str) -> str:
-    """Simple upper case, as towupper: 'ß' stays 'ß'."""
+    """Simple upper case, as towupper: 'ß' stays 'ß', 'ᾀ' becomes 'ᾈ'.
+
+    Python has only the full mapping. Where it expands a character ('ᾀ' -> 'ἈΙ'), the
+    simple mapping is the titlecase form when that is one character (the 27 Greek
+    letters with ypogegrammeni), else none: tests/test_eval_postgres.py checks every
+    code point against PostgreSQL's upper().
+    """
     up = c.upper()
-    return up if len(up) == 1 else c
+    if len(up) == 1:
+        return up
+    title = c.title()
+    return title if len(title) == 1 else c
 
 
 def pg_case_set(c: str) -> tuple[str, ...]:
     """The characters PostgreSQL's ``~*`` lets a pattern character match: its lower and
     upper case (not itself, when it is neither: titlecase 'ǅ').
 
-    >>> pg_case_set("a"), pg_case_set("ǅ"), pg_case_set("İ"), pg_case_set("ß")
-    (('a', 'A'), ('ǆ', 'Ǆ'), ('i', 'İ'), ('ß',))
+    >>> pg_case_set("a"), pg_case_set("ǅ"), pg_case_set("İ"), pg_case_set("ß"), pg_case_set("ᾀ")
+    (('a', 'A'), ('ǆ', 'Ǆ'), ('i', 'İ'), ('ß',), ('ᾀ', 'ᾈ'))
     """
     low, up = _lower1(c), _upper1(c)
     return (low,) if low == up else (low, up)
@@ -86,7 +95,7 @@ def _char(code: int, in_class: bool = False) -> str:
     return ch
 
 
-class _Unsupported(Exception):
+class _Unsupported(ValueError):
     pass
 
 
@@ -157,6 +166,9 @@ class _Rewriter:
         negate = False
         if len(items) == 1 and items[0][0] is _sc.CATEGORY and items[0][1] in _NOT_CATEGORIES:
             return "[^" + _CATEGORIES[_NOT_CATEGORIES[items[0][1]]] + "]"
+        if (len(items) == 2 and items[0][0] is _sc.NEGATE and items[1][0] is _sc.CATEGORY
+                and items[1][1] in _NOT_CATEGORIES):  # fmt: skip
+            return "[" + _CATEGORIES[_NOT_CATEGORIES[items[1][1]]] + "]"  # [^\S] is [\s]
         for op, av in items:
             if op is _sc.NEGATE:
                 negate = True
@@ -177,6 +189,72 @@ class _Rewriter:
         return "[" + ("^" if negate else "") + "".join(out) + "]"
 
 
+# RE2's POSIX classes: ASCII only, whatever the locale (PostgreSQL's and MariaDB's are
+# locale-aware), written as the ranges Python's parser reads inside brackets.
+_POSIX_CLASSES = {
+    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
+    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\x0b\\f\\r ", "upper": "A-Z",
+    "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+}  # fmt: skip
+_POSIX = re.compile(r"\[:(\^?)([a-z]+):\]")
+
+
+def _spell_out(pattern: str) -> str:
+    """``pattern`` with what Python's parser reads otherwise than RE2 spelled out:
+    ``[[:upper:]]`` becomes ``[A-Z]`` (RE2's ASCII sets), ``[[:^alpha:]]`` ``[^A-Za-z]``,
+    and a ``{`` that RE2 takes literally (``a{,3}``: RE2 has no ``{,n}``) is escaped.
+    Raises _Unsupported for what has no spelling (``[x[:^alpha:]]``, ``[[=a=]]``)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif ch == "{" and pattern.startswith(",", i + 1):
+            out.append("\\{")
+            i += 1
+        elif ch == "[":
+            i = _spell_class(pattern, i, out)
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _spell_class(pattern: str, start: int, out: list[str]) -> int:
+    """Copy the bracket expression at ``start`` to ``out``; the index after it."""
+    i, n = start + 1, len(pattern)
+    negate = pattern.startswith("^", i)
+    i += negate
+    body: list[str] = []
+    first = True
+    while i < n and (pattern[i] != "]" or first):
+        first = False
+        m = _POSIX.match(pattern, i)
+        if m is not None:
+            name = m.group(2)
+            if name not in _POSIX_CLASSES:
+                raise _Unsupported(f"the POSIX class [:{name}:]")
+            if m.group(1):  # [[:^alpha:]]: only as the whole class
+                if body or pattern[m.end() : m.end() + 1] != "]":
+                    raise _Unsupported("a negated POSIX class ([:^alpha:]) beside other members")
+                negate = not negate
+            body.append(_POSIX_CLASSES[name])
+            i = m.end()
+        elif pattern.startswith(("[=", "[."), i):
+            raise _Unsupported("POSIX collating elements and equivalence classes ([[=a=]])")
+        elif pattern[i] == "\\":
+            body.append(pattern[i : i + 2])
+            i += 2
+        else:
+            body.append(pattern[i])
+            i += 1
+    out.append("[" + ("^" if negate else "") + "".join(body) + "]")
+    return i + 1
+
+
 @lru_cache(maxsize=1024)
 def rewrite(pattern: str, engine: str, ci: bool, fold: bool) -> tuple[str, bool] | str:
     """(rewritten pattern, whether matching ignores case) or the unsupported construct.
@@ -185,12 +263,12 @@ def rewrite(pattern: str, engine: str, ci: bool, fold: bool) -> tuple[str, bool]
     case (also when the pattern starts with (?i)). ``fold``: then write the case sets out,
     for an engine that must match the result case-sensitively.
     """
-    if re.search(r"\[[:=.]", pattern):
-        return "POSIX bracket classes ([[:alpha:]])"
-    if re.search(r"\{,", pattern):
-        return "a repetition without lower bound ({,n})"
     try:
-        tree = _sre.parse(pattern)
+        spelled = _spell_out(pattern)
+    except _Unsupported as exc:
+        return str(exc.args[0])
+    try:
+        tree = _sre.parse(spelled)
     except Exception:  # RE2 syntax Python's parser does not know: \pL, \z, \Q, ...
         return "this pattern syntax"
     flags = tree.state.flags & ~(_sc.SRE_FLAG_UNICODE | _sc.SRE_FLAG_DOTALL)
@@ -220,3 +298,52 @@ def pg_iregex(pattern: str, ci: bool = True) -> str | None:
     return result[0]
 
 
+
+
+@lru_cache(maxsize=1)
+def _lower_groups() -> dict[str, str]:
+    """``lower(c) -> every character that lowers to it`` for the characters whose
+    lower case is another one ('K' and 'K' -> 'k', 'İ' -> 'i', 'ẞ' -> 'ß')."""
+    from .evaluate import pg_lower
+
+    groups: dict[str, list[str]] = {}
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        low = pg_lower(c)
+        if low != c:
+            groups.setdefault(low, [low] if pg_lower(low) == low else []).append(c)
+    return {low: "".join(members) for low, members in groups.items()}
+
+
+@lru_cache(maxsize=1024)
+def ilike_regex(pattern: str, engine: str) -> str:
+    """PostgreSQL's ``ILIKE pattern`` (``lower(x) LIKE lower(pattern)``) as an anchored
+    regular expression matched case-sensitively: each pattern character becomes the set
+    of characters whose ``lower()`` is its ``lower()``, so the answer no longer depends
+    on the engine's own lower() (MariaDB's leaves 737 cased characters as they are).
+
+    >>> print(ilike_regex("ß_%", "mysql"))
+    (?s)^[ßẞ]..*\\z
+    """
+    from .evaluate import _like_parts, pg_lower
+
+    groups = _lower_groups()
+    out: list[str] = []
+    for i, part in enumerate(_like_parts(pattern)):
+        if i:
+            out.append(".*")
+        for c in part:
+            if not isinstance(c, str):
+                out.append(".")
+                continue
+            members = groups.get(pg_lower(c), c)
+            if members == "\x00":
+                out.append("\\x00")  # PCRE and RE2 read this escape alike
+            elif len(members) == 1:
+                out.append(_char(ord(members)))
+            else:
+                out.append("[" + "".join(_char(ord(m), True) for m in members) + "]")
+    end = "\\z" if engine == "mysql" else "$"
+    return "(?s)^" + "".join(out) + end

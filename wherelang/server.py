@@ -29,7 +29,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -203,6 +203,17 @@ def create_app(
         meta = sa.MetaData()
         tables = {n: sa.Table(prefix + n, meta, autoload_with=engine) for n in sample.names()}
     filters = _Filters(engine, tables)
+    known_spaces: dict[str, str] = {}
+
+    def spaces_by_name(space: str) -> str | None:
+        # The API is read-only: a space found once keeps its ID (misses are asked again).
+        found = known_spaces.get(space)
+        if found is None:
+            found = _space_id(engine, tables["Space"], space)
+            if found is not None and len(known_spaces) < 10_000:
+                known_spaces[space] = found
+        return found
+
     paginator = Paginator(secret, max_age=token_max_age)
 
     app = FastAPI(
@@ -249,7 +260,7 @@ def create_app(
             def list_in_space(
                 space: str, response: Response, query: ListQuery = Depends(dependency)
             ) -> Any:
-                space_id = _space_id(engine, tables["Space"], space)
+                space_id = spaces_by_name(space)
                 if space_id is None:
                     return _not_found(f"no space {space!r}")
                 condition = _equals(schema, "SpaceID", space_id)
@@ -274,7 +285,7 @@ def create_app(
             condition = _equals(schema, str(schema.id), item_id)
             space_id = None
             if space is not None:
-                space_id = _space_id(engine, tables["Space"], space)
+                space_id = spaces_by_name(space)
                 if space_id is None:
                     return _not_found(f"no space {space!r}")
                 condition = _and(condition, _equals(schema, "SpaceID", space_id))
@@ -298,7 +309,7 @@ def create_app(
         elif entity == "Space":
 
             def get_space(request: Request, item_id: str) -> Any:
-                found = _space_id(engine, tables["Space"], item_id)
+                found = spaces_by_name(item_id)
                 if found is None:
                     return _not_found(f"no space {item_id!r}")
                 return get_one(request, found)

@@ -31,10 +31,10 @@ means; every value is a bound parameter.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -418,11 +418,11 @@ def where_clause(
 
 
 def _api_time(value: Any) -> str | None:
-    from .validate import parse_time
+    from .times import read_time  # a stored value: the evaluator's reader
 
     moment = value if isinstance(value, datetime) else None
     if isinstance(value, str):
-        moment = parse_time(value)
+        moment = read_time(value)
     if moment is None:
         return None
     if moment.tzinfo is None:

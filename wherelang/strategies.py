@@ -672,30 +672,65 @@ def _uuid_texts() -> st.SearchStrategy[str]:
     )
 
 
-_OFFSETS = ["", "Z", "+00:00", "+02:00", "-05:30", "+14:00", "-11:45"]
+_OFFSETS = ["", "Z", "+00:00", "+02:00", "-05:30", "+14:00", "-11:45", "+15:59", "-15:59"]
+# Times of day at the edges PostgreSQL accepts: 24:00:00 is the next midnight, second 60
+# rolls over (and 23:59:60 plus a fraction is refused).
+_EDGE_CLOCKS = ["24:00:00", "23:59:60", "23:59:59", "00:00:00", "12:00:60"]
+# Fractions where rounding to microseconds is a close call: half-way in decimal, and
+# 0.0001265, a double a hair above half-way that PostgreSQL rounds up.
+_EDGE_FRACTIONS = ["0000005", "0000015", "0001265", "9999995", "9999999", "123456789", "0000004999"]
 
 
 def _time_texts() -> st.SearchStrategy[str]:
+    """Time literals in every form SPEC §3 allows: dates, times with 1–9 fractional
+    digits (rounded to microseconds as PostgreSQL does), offsets up to ±15:59, and the
+    edges 24:00:00 and second 60."""
     from datetime import datetime
 
     moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2037, 12, 31))
+    fractions = st.text(_DIGITS, min_size=1, max_size=9) | st.sampled_from(_EDGE_FRACTIONS)
 
-    def write(moment: datetime, form: int, digits: int, offset: str) -> str:
+    def write(moment: datetime, form: int, fraction: str, clock: str, offset: str) -> str:
         if form == 0:
             return moment.date().isoformat()
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-        if form == 2:
-            text += "." + f"{moment.microsecond:06d}"[: max(1, digits)]
+        text = moment.strftime("%Y-%m-%dT") + (clock if form == 3 else moment.strftime("%H:%M:%S"))
+        if form == 2 or form == 3 and clock[:2] != "24" and clock != "23:59:60":
+            text += "." + fraction  # (a fraction after 24:00:00 or 23:59:60 passes the day)
         return text + offset
 
-    return st.builds(write, moments, st.integers(0, 2), st.integers(1, 6), st.sampled_from(_OFFSETS))
+    return st.builds(
+        write, moments, st.integers(0, 3), fractions, st.sampled_from(_EDGE_CLOCKS),
+        st.sampled_from(_OFFSETS),
+    )  # fmt: skip
+
+
+# Characters whose case mappings differ between Python, Unicode's simple mappings and
+# the engines: full mappings that expand ('ß', 'ᾀ', 'ŉ'), titlecase ('ǅ'), final sigma,
+# dotted and dotless i, Kelvin and long s (case folding but no lower/upper pair), and
+# the characters MariaDB's collations do not lower-case ('ẞ').
+_CASED = "ßẞᾀᾈᾳᾼῳῼŉǰǅǆǄΣσςİiIıkK\u212aſsS\u212bÅå\u2126ΩωǈﬁΐΰᏸᏰⰀⰰꭰ"
+
+
+def _cased_text(max_size: int) -> st.SearchStrategy[str]:
+    return st.text(st.sampled_from(_CASED + "aA-"), min_size=1, max_size=max_size)
 
 
 def _strings(extended: bool) -> st.SearchStrategy[str]:
     limits = _limits(extended)
     if extended:
-        return st.text(max_size=40)
-    return st.text(_STRICT_CHARS, max_size=min(40, limits.max_string))
+        return st.text(max_size=40) | _cased_text(4)
+    return st.text(_STRICT_CHARS, max_size=min(40, limits.max_string)) | _cased_text(4)
+
+
+# Integers at and beyond the int64 and float8-exact edges, for the extended syntax
+# (the strict one has at most 10 digits): an engine that reads them as float8, or
+# coerces a mixed IN list to DOUBLE, answers differently from PostgreSQL.
+_EDGE_INTS = [2**63 - 1, -(2**63), 2**63, -(2**63) - 1, 2**53, 2**53 + 1, -(2**53) - 1,
+              2**64, 10**18, -(10**39), 10**39]  # fmt: skip
+
+
+def _edge_ints(max_digits: int) -> st.SearchStrategy[int]:
+    return st.sampled_from([n for n in _EDGE_INTS if len(str(abs(n))) <= max_digits])
 
 
 def _typed_literals(type: Type, extended: bool) -> st.SearchStrategy[Literal]:
@@ -708,6 +743,8 @@ def _typed_literals(type: Type, extended: bool) -> st.SearchStrategy[Literal]:
     elif kind is Kind.INT or kind is Kind.FLOAT:
         low = -(10**12) if extended else 0
         values = st.integers(low, min(10**12, 10**limits.max_digits - 1))
+        if extended:
+            values = values | _edge_ints(limits.max_digits)
         if kind is Kind.FLOAT and extended:
             # three places, so that the text is a decimal: 2.000, not 2
             values = values | st.integers(-(10**9), 10**9).map(lambda n: Decimal(n).scaleb(-3))
@@ -723,8 +760,9 @@ def _typed_literals(type: Type, extended: bool) -> st.SearchStrategy[Literal]:
 
 
 # RE2 pieces without backslashes (the strict syntax has none in strings).
-_REGEX_PIECES = ["^", "$", ".", ".*", "[a-z]", "[0-9]+", "app-", "(a|b)", "x?", "[^/]", "(?i)k", "v{1,3}"]
-_LIKE_PIECES = ["%", "_", "a", "app-", "%-prod", "K", "é"]
+_REGEX_PIECES = ["^", "$", ".", ".*", "[a-z]", "[0-9]+", "app-", "(a|b)", "x?", "[^/]", "(?i)k", "v{1,3}",
+                 "ᾀ", "ß", "İ", "[ᾀ-ᾇ]", "ς"]  # fmt: skip
+_LIKE_PIECES = ["%", "_", "a", "app-", "%-prod", "K", "é", "ᾈ", "ẞ", "ß", "ı", "Σ"]
 
 
 def _patterns(op: Op, extended: bool) -> st.SearchStrategy[Literal]:

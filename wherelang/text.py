@@ -8,7 +8,7 @@ from decimal import Decimal
 from urllib.parse import quote, unquote_plus
 from uuid import UUID
 
-from .errors import WhereSyntaxError
+from .errors import WhereSyntaxError, not_text
 from .nodes import (
     And,
     Attr,
@@ -130,6 +130,8 @@ def decode_query(value: str) -> str:
     >>> decode_query("Slug+%3D+%27a%27")
     "Slug = 'a'"
     """
+    if not isinstance(value, str):
+        raise not_text(value)
     try:
         return unquote_plus(value, errors="strict")
     except UnicodeDecodeError as exc:

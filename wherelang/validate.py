@@ -20,9 +20,10 @@ datetime.datetime(2025, 1, 7, 0, 0, tzinfo=datetime.timezone.utc)
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple, Union
@@ -52,7 +53,8 @@ from .nodes import (
     Span,
     Truth,
 )
-from .schema import Kind, Schema, Type
+from .schema import Kind, Schema, Type, as_schema
+from .times import read_literal
 
 __all__ = [
     "validate",
@@ -108,13 +110,13 @@ def allowed_operators(type: Type) -> tuple[str, ...]:
 # --- literals ----------------------------------------------------------------------
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# ConfigHub's layouts (REFERENCE.md §6): RFC 3339 with or without a zone, the same with a
-# space for the T and no zone, or a date.
-_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?"
-    r"| (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?)?"
-)
+
+
+def _fits_float8(value: int | Decimal) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def parse_uuid(text: str) -> UUID | None:
@@ -133,7 +135,9 @@ def parse_uuid(text: str) -> UUID | None:
 def parse_time(text: str) -> datetime | None:
     """A time literal as timezone-aware datetime (no offset: UTC); None if not one.
 
-    Fractional seconds round to microseconds, as PostgreSQL does.
+    The forms of SPEC §3 with ASCII digits, read by :func:`wherelang.times.read_time`
+    (the reader entity values go through too): fractional seconds round to microseconds
+    as PostgreSQL rounds them, offsets go up to ±15:59.
 
     >>> parse_time("2025-02-18T23:16:34+02:00").isoformat()
     '2025-02-18T23:16:34+02:00'
@@ -144,30 +148,7 @@ def parse_time(text: str) -> datetime | None:
     >>> parse_time("yesterday") is None
     True
     """
-    m = _TIME.fullmatch(text)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second, fraction, offset, *spaced = m.groups()
-    if spaced[0] is not None:
-        hour, minute, second, fraction = spaced
-    tz = timezone.utc
-    if offset and offset != "Z":
-        hours, minutes = int(offset[1:3]), int(offset[4:6])
-        if hours > 23 or minutes > 59:
-            return None
-        delta = timedelta(hours=hours, minutes=minutes)
-        tz = timezone(-delta if offset[0] == "-" else delta)
-    try:
-        value = datetime(
-            int(year), int(month), int(day),
-            int(hour or 0), int(minute or 0), int(second or 0), tzinfo=tz,
-        )  # fmt: skip
-    except ValueError:
-        return None
-    if fraction:
-        micro = round(Decimal("0." + fraction) * 1_000_000)
-        value += timedelta(microseconds=int(micro))
-    return value
+    return read_literal(text)
 
 
 @lru_cache(maxsize=1024)
@@ -420,6 +401,14 @@ class _Checker:
         if kind is Kind.FLOAT:
             if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
                 raise self.mismatch(lit, type, against)
+            if not _fits_float8(value):  # PostgreSQL: "value out of range: overflow"
+                raise self.error(
+                    "bad-literal",
+                    f"{_label(against)} is a float; {format(value, 'f')[:20]}... is beyond "
+                    "its range (about ±1.8e308)",
+                    lit.span,
+                    "write a number of at most 308 digits",
+                )
             return lit
         if kind is Kind.BOOL:
             if not isinstance(value, bool):
@@ -450,7 +439,8 @@ class _Checker:
                     "bad-literal",
                     f"{_label(against)} is a time; {value!r} is not one",
                     lit.span,
-                    "write a time such as '2025-01-07' or '2025-02-18T23:16:34Z'",
+                    "write a time such as '2025-01-07' or '2025-02-18T23:16:34Z' "
+                    "(ASCII digits, offsets up to ±15:59)",
                 )
             return Literal(time, value, lit.span)
         # json elements of an array: compared as written
@@ -1075,9 +1065,9 @@ def validate(
     unknown-attribute 0 did you mean 'Slug'?
     """
     from . import confighub
-    from .schema import as_schema  # a ConfigHub entity name is a schema too
 
-    schema = as_schema(schema)
+    if type(schema) is not Schema:
+        schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if not confighub.is_catalog(schema):
         return _Checker(schema, text).expr(expr)
     if not extended:

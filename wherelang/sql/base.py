@@ -68,6 +68,8 @@ class Engine:
 
     #: the sqlglot dialect names this class serves (the registry reads a class's own)
     dialects: ClassVar[tuple[str, ...]] = ()
+    #: the sqlglot dialect whose generator writes the clause, when not ``dialect`` itself
+    generator_dialect: ClassVar[str | None] = None
     #: extra sqlglot generator transforms for expression classes of this engine's own
     transforms: ClassVar[Mapping[type[exp.Expression], Callable[[Any, Any], str]]] = {}
 
@@ -112,6 +114,11 @@ class Engine:
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return self.like(exp.Lower(this=x), exp.Lower(this=p))
 
+    def ilike_regex(self, pattern: str) -> str | None:
+        """ILIKE as an anchored, case-sensitive regular expression for :meth:`regex`,
+        for an engine whose lower() differs from PostgreSQL's; None: use :meth:`ilike`."""
+        return None
+
     def like_pattern(self, pattern: str, fold: bool) -> str:
         """A LIKE pattern (``fold``: of ILIKE) as this engine should receive it."""
         return pattern
@@ -125,10 +132,23 @@ class Engine:
 
     # typed values
 
+    #: the integers the engine binds and compares exactly, None for any (numeric); a
+    #: comparison of an integer column with a literal outside is settled at compile time
+    int_range: ClassVar[tuple[int, int] | None] = None
+
+    def as_float(self, e: exp.Expression) -> exp.Expression:
+        """An integer operand compared with a float, as PostgreSQL casts bigint to float8
+        (2^53 + 1 = 2^53.0 is true there); engines that compare exactly override this."""
+        return e
+
     def param(self, value: Value, type: Type | None) -> Any:
         """A literal as the driver should bind it."""
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool) and (
+            type is not None and type.kind is Kind.FLOAT
+        ):
+            return float(value)  # PostgreSQL casts the numeric literal to float8
         if isinstance(value, Decimal):
-            return float(value) if type is not None and type.kind is Kind.FLOAT else value
+            return value
         if isinstance(value, UUID):
             return str(value)
         if isinstance(value, datetime):

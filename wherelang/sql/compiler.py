@@ -60,11 +60,33 @@ _Builder = Callable[["_Compiler", Compare], exp.Expression]
 
 def _cmp(cls: type[exp.Expression]) -> _Builder:
     def build(c: _Compiler, node: Compare) -> exp.Expression:
+        settled = c.out_of_range(node)
+        if settled is not None:
+            return settled
         ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
-        return cls(this=c.operand(node.left, node.right, ordered),
-                   expression=c.operand(node.right, node.left, ordered))  # fmt: skip
+        left = c.operand(node.left, node.right, ordered)
+        right = c.operand(node.right, node.left, ordered)
+        if _is_int(node.left) and _is_float(node.right):
+            left = c.engine.as_float(left)  # PostgreSQL casts bigint to float8
+        elif _is_float(node.left) and _is_int(node.right):
+            right = c.engine.as_float(right)
+        return cls(this=left, expression=right)
 
     return build
+
+
+def _is_int(node: Operand) -> bool:
+    return not isinstance(node, Literal) and (t := _operand_type(node)) is not None and t.kind is Kind.INT
+
+
+def _is_float(node: Operand) -> bool:
+    return not isinstance(node, Literal) and (t := _operand_type(node)) is not None and t.kind is Kind.FLOAT
+
+
+# Whether an integer comparison holds for every integer of the engine's range when the
+# literal lies above it (below it: the mirror). EQ never, NE always.
+_ABOVE_RANGE = {Op.EQ: False, Op.NE: True, Op.LT: True, Op.LE: True, Op.GT: False, Op.GE: False}
+_MIRROR = {Op.LT: Op.GT, Op.GT: Op.LT, Op.LE: Op.GE, Op.GE: Op.LE, Op.EQ: Op.EQ, Op.NE: Op.NE}
 
 
 def _negate(build: _Builder) -> _Builder:
@@ -79,7 +101,12 @@ def _like(c: _Compiler, node: Compare) -> exp.Expression:
 
 
 def _ilike(c: _Compiler, node: Compare) -> exp.Expression:
-    return c.engine.ilike(c.operand(node.left, node.right, False), c.pattern(node, fold=True))
+    x = c.operand(node.left, node.right, False)
+    assert isinstance(node.right, Literal) and isinstance(node.right.value, str)
+    regex = c.engine.ilike_regex(node.right.value)
+    if regex is not None:  # the engine's lower() is not PostgreSQL's
+        return c.engine.regex(x, c.bind(regex), False)
+    return c.engine.ilike(x, c.pattern(node, fold=True))
 
 
 def _regex(ci: bool) -> _Builder:
@@ -246,6 +273,35 @@ class _Compiler:
         e = self.engine.map_len(doc) if attr.type.kind is Kind.MAP else self.engine.array_len(doc)
         return self.keys_to_params(e)
 
+    # integers beyond what the engine binds
+
+    def outside(self, value: object) -> bool | None:
+        """True above, False below the engine's integer range; None inside it (or not
+        an integer, or an engine that compares any integer exactly)."""
+        bounds = self.engine.int_range
+        if bounds is None or type(value) is not int or bounds[0] <= value <= bounds[1]:
+            return None
+        return value > bounds[1]
+
+    def constant(self, subject: exp.Expression, truth: bool) -> exp.Expression:
+        """TRUE (``x = x``) or FALSE (``x <> x``) for a non-NULL ``x``, NULL for NULL."""
+        return (exp.EQ if truth else exp.NEQ)(this=subject, expression=subject.copy())
+
+    def out_of_range(self, node: Compare) -> exp.Expression | None:
+        """``N = -9223372036854775809`` where the engine cannot bind the literal as an
+        integer (SQLite would send a float equal to -2^63): an integer column's value
+        lies inside the range, so the answer is settled for every non-NULL value."""
+        op, subject, lit = node.op, node.left, node.right
+        if isinstance(subject, Literal):
+            op, subject, lit = _MIRROR[op], lit, subject
+        if not isinstance(lit, Literal) or isinstance(subject, Literal) or not _is_int(subject):
+            return None
+        above = self.outside(lit.value)
+        if above is None:
+            return None
+        truth = _ABOVE_RANGE[op] if above else (op in (Op.NE, Op.GT, Op.GE))
+        return self.constant(self.operand(subject, lit, False), truth)
+
     # operators
 
     def regex(self, node: Compare, ci: bool) -> exp.Expression:
@@ -309,7 +365,12 @@ class _Compiler:
         if isinstance(node, In):
             operand = self.operand(node.operand, node.operand, False)
             type = _operand_type(node.operand)
-            values = [self.literal(v, type) for v in node.values]
+            literals = node.values
+            if _is_int(node.operand):  # values no integer of the engine's range equals
+                literals = tuple(v for v in literals if self.outside(v.value) is None)
+                if not literals:
+                    return self.constant(operand, node.negated)
+            values = [self.literal(v, type) for v in literals]
             e: exp.Expression = exp.In(this=operand, expressions=values)
             return exp.Not(this=e) if node.negated else e
         if isinstance(node, IsNull):
@@ -385,7 +446,7 @@ class _Generator:
 
     @classmethod
     def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
-        dialect = Dialect.get_or_raise(engine.dialect)
+        dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
         base = dialect.generator_class
         sub = cls._classes.get(engine.dialect)
         if sub is None:
@@ -458,7 +519,7 @@ def _compile(
 
 
 def _inline(engine: Engine, tree: exp.Expression, values: list[Any]) -> exp.Expression:
-    def swap(node: exp.Expression) -> exp.Expression:
+    def literal(node: exp.Expression) -> exp.Expression | None:
         if isinstance(node, exp.Placeholder) and node.name.startswith("wl") and node.name[2:].isdigit():
             value = values[int(node.name[2:])]
             if isinstance(value, str) and "\x00" in value:
@@ -466,9 +527,23 @@ def _inline(engine: Engine, tree: exp.Expression, values: list[Any]) -> exp.Expr
                     "a NUL character in an inlined literal", "bind it: to_sql(..., params=True)"
                 )
             return engine.inline(value)
-        return node
+        return None
 
-    return tree.transform(swap)
+    if literal(tree) is not None:
+        return literal(tree)  # type: ignore[return-value]
+    # Each parent's arguments are rebuilt once: sqlglot's transform() replaces a node in
+    # a list by searching the list, quadratic in an IN list of 100,000 values.
+    for node in list(tree.walk()):
+        for key, arg in list(node.args.items()):
+            if isinstance(arg, list):
+                swapped = [literal(a) if isinstance(a, exp.Expression) else None for a in arg]
+                if any(x is not None for x in swapped):
+                    node.set(key, [x if x is not None else a for x, a in zip(swapped, arg)])
+            elif isinstance(arg, exp.Expression):
+                found = literal(arg)
+                if found is not None:
+                    node.set(key, found)
+    return tree
 
 
 @lru_cache(maxsize=2048)

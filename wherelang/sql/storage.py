@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -14,6 +14,7 @@ from sqlglot import exp
 from ..errors import WhereEvaluationError
 from ..evaluate import is_permissions_type
 from ..schema import Kind, Schema, Type
+from ..times import TIME_FORMS, read_time
 from .base import Engine, _time_text
 from .compiler import _Generator
 from .registry import _engine
@@ -75,16 +76,22 @@ def insert_statement(schema: Schema, dialect: str = "postgres", *, table: str | 
     return sql
 
 
-def row(schema: Schema, entity: Any, dialect: str = "postgres") -> tuple[Any, ...]:
+def row(schema: Schema, entity: Any, dialect: str = "postgres", *, index: int | None = None) -> tuple[Any, ...]:
     """The values of one entity (a dict or an object) for :func:`insert_statement`.
 
-    Times become UTC (text in SQLite), UUIDs lower-case, arrays and maps JSON text.
+    Times become UTC (text in SQLite), UUIDs lower-case, arrays and maps JSON text. A
+    time string is read as the evaluator reads it (:func:`wherelang.times.read_time`,
+    PostgreSQL's forms), so a stored row means what the entity means in memory. A value
+    that does not fit raises :class:`WhereEvaluationError` naming the attribute, the
+    entity (``index``, when given, and its id) and the accepted forms.
 
     >>> from wherelang.schema import Schema, Attribute, Type
     >>> s = Schema("Unit", [Attribute("At", Type.of("time")),
     ...                     Attribute("Tags", Type.of({"type": "array", "items": "string"}))])
     >>> row(s, {"At": "2025-01-07T10:00:00+02:00", "Tags": ["a", "é"]}, "sqlite")
     ('2025-01-07T08:00:00.000000Z', '["a", "é"]')
+    >>> row(s, {"At": "2025-01-07 10:00:00.0000005+0530"}, "sqlite")
+    ('2025-01-07T04:30:00.000000Z', None)
     """
     engine = _engine(dialect)
     out = []
@@ -93,20 +100,35 @@ def row(schema: Schema, entity: Any, dialect: str = "postgres") -> tuple[Any, ..
             value = entity.get(name)
         else:
             value = getattr(entity, name, None)
-        out.append(_store(value, type, engine, name))
+        try:
+            out.append(_store(value, type, engine, name))
+        except WhereEvaluationError as exc:
+            raise _in_entity(exc, schema, entity, index) from None
     return tuple(out)
 
 
+def _in_entity(exc: WhereEvaluationError, schema: Schema, entity: Any, index: int | None) -> WhereEvaluationError:
+    """``exc`` with the entity named: its index and id, as strict evaluation does."""
+    where = "the entity" if index is None else f"entity #{index}"
+    if schema.id:
+        ident = entity.get(schema.id) if isinstance(entity, Mapping) else getattr(entity, schema.id, None)
+        if ident is not None:
+            where += f" ({schema.id} {str(ident)!r})"
+    return WhereEvaluationError(exc.code, f"{where}: {exc.message}", hint=exc.hint)
+
+
 def _bad(name: str, value: Any, type: Type) -> WhereEvaluationError:
-    return WhereEvaluationError(
-        "bad-value", f"{name} should be {type}, got {value!r}", hint="fix the entity's data"
-    )
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    hint = "fix the entity's data"
+    if type.kind is Kind.TIME:
+        hint = f"a time is a datetime, a date or text in {TIME_FORMS}"
+    return WhereEvaluationError("bad-value", f"{name} should be {type}, got {shown}", hint=hint)
 
 
 def _scalar(value: Any, type: Type, name: str) -> Any:
     """An entity's scalar normalised: aware UTC datetime, UUID, ..."""
-    from ..validate import parse_time
-
     kind = type.kind
     if value is None:
         return None
@@ -118,7 +140,9 @@ def _scalar(value: Any, type: Type, name: str) -> Any:
     if kind is Kind.TIME:
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        parsed = parse_time(str(value)) if isinstance(value, str) else None
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        parsed = read_time(value) if isinstance(value, str) else None
         if parsed is None:
             raise _bad(name, value, type)
         return parsed

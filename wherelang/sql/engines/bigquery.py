@@ -30,6 +30,7 @@ def _subscript(value: exp.Expression, key: str) -> exp.Expression:
 class BigQuery(Engine):
     dialects: ClassVar[tuple[str, ...]] = ("bigquery",)
     title = "BigQuery"
+    int_range = (-(2**63), 2**63 - 1)  # INT64 columns: see Engine.int_range
     like_escape = False  # backslash escapes by default; no ESCAPE clause
     column_types = {
         Kind.STRING: "STRING",

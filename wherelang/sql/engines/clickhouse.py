@@ -51,6 +51,13 @@ def _text(doc: exp.Expression) -> exp.Expression:
 class ClickHouse(Engine):
     dialects: ClassVar[tuple[str, ...]] = ("clickhouse",)
     title = "ClickHouse"
+    # Int64 columns: a literal outside is settled at compile time (see Engine.int_range)
+    int_range = (-(2**63), 2**63 - 1)
+
+    def as_float(self, e: exp.Expression) -> exp.Expression:
+        # ClickHouse compares Int64 with Float64 exactly; PostgreSQL rounds the bigint first
+        return exp.Cast(this=e, to=exp.DataType.build("Nullable(Float64)", dialect="clickhouse"))
+
     like_escape = False  # backslash escapes % _ and itself; there is no ESCAPE clause
     column_types = {
         Kind.STRING: "Nullable(String)",

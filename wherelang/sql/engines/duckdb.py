@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from uuid import UUID
@@ -11,6 +12,10 @@ from sqlglot import exp
 from ...nodes import Value
 from ...schema import Kind, Type
 from ..base import Engine, _cast, _fn, _from_text, _key, _re2_pattern
+
+
+# "(?<" not escaped by a backslash (an escaped "\\(" is a literal parenthesis).
+_NAMED_GROUP = re.compile(r"(?<!\\)(?:\\\\)*\(\?<[A-Za-z_]")
 
 
 class DuckDB(Engine):
@@ -35,6 +40,12 @@ class DuckDB(Engine):
         return exp.Escape(this=exp.ILike(this=x, expression=p), expression=exp.Literal.string("\\"))
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
+        if _NAMED_GROUP.search(pattern):
+            # DuckDB's RE2 predates (?<name>...): "invalid perl operator: (?<"
+            raise self.unsupported(
+                f"the named group (?<name>...) in the regular expression {pattern!r}",
+                "write (?P<name>...) or a plain group (...)",
+            )
         return _re2_pattern(pattern, self, ci)
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
@@ -44,9 +55,15 @@ class DuckDB(Engine):
     def param(self, value: Value, type: Type | None) -> Any:
         if isinstance(value, UUID):
             return value
-        if isinstance(value, int) and not isinstance(value, bool) and not -(2**127) <= value < 2**127:
-            return float(value)  # beyond HUGEINT; as far beyond every BIGINT as a float
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**127) <= value < 2**127 and (
+            type is None or type.kind is not Kind.FLOAT
+        ):
+            raise self.unsupported(f"the integer {value} outside 128 bits as an array element")
         return super().param(value, type)
+
+    # BIGINT columns: a HUGEINT literal in an IN list would make DuckDB compare the whole
+    # list as DOUBLE (2^63 - 1 IN (2^63) true). Values outside are settled at compile time.
+    int_range = (-(2**63), 2**63 - 1)
 
     def from_json_text(self, e: exp.Expression, kind: Kind) -> exp.Expression:
         return _from_text(self, e, kind, {

@@ -1,5 +1,5 @@
-"""Dialects with an unanchored regex function and inline flags: the portable subset
-plus regular expressions (Spark 2, Hive, Athena)."""
+"""Dialects with an unanchored Java-syntax regex function (Spark 2 and Hive:
+java.util.regex): the portable subset plus regular expressions."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from ..base import Engine
+from ..base import Engine, _java_intersection, _rewrite
 
 
 class Regexp(Engine):
-    """Generic dialects whose regex function searches (unanchored) with inline flags."""
+    """Generic dialects whose regex function searches (unanchored), Java syntax."""
 
-    dialects: ClassVar[tuple[str, ...]] = ("spark2", "hive", "athena")
+    dialects: ClassVar[tuple[str, ...]] = ("spark2", "hive")
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
-        return ("(?si)" if ci else "(?s)") + pattern, ci
+        # As for Spark: the portable subset, $ written \z, ~* as PostgreSQL's case sets.
+        text, _ = _rewrite(pattern, self, ci, fold=True)
+        if _java_intersection(text):
+            raise self.unsupported(f"'&&' in the regular expression {pattern!r} (Java reads it in [...] as intersection)")
+        return "(?s)" + text, False
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
         return exp.RegexpLike(this=x, expression=p)

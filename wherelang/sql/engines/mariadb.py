@@ -10,6 +10,7 @@ from typing import Any
 from sqlglot import exp
 
 from ...nodes import Value
+from ...regex import ilike_regex
 from ...schema import Kind, Type
 from ..base import Engine, _case_null, _fill, _fn, _from_text, _key, _rewrite, _time_text
 
@@ -17,18 +18,9 @@ from ..base import Engine, _case_null, _fill, _fn, _from_text, _key, _rewrite, _
 _MARIADB_BIN = "utf8mb4_nopad_bin"
 
 
-class Regexp_(exp.Expression, exp.Binary, exp.Predicate):
-    """``x REGEXP p``: the operator form (sqlglot writes REGEXP_LIKE, which MariaDB lacks)."""
-
-
-def _regexp_sql(gen: Any, e: exp.Expression) -> str:
-    return f"{gen.sql(e, 'this')} REGEXP {gen.sql(e, 'expression')}"
-
-
 class MariaDB(Engine):
     dialects = ("mysql",)
     title = "MariaDB"
-    transforms = {Regexp_: _regexp_sql}
     placeholder = "%s"
     column_types = {
         Kind.STRING: "TEXT",
@@ -50,12 +42,24 @@ class MariaDB(Engine):
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
         return exp.Like(this=exp.Lower(this=x), expression=exp.Lower(this=p))
 
+    def ilike_regex(self, pattern: str) -> str | None:
+        # MariaDB's LOWER() leaves 737 cased characters as they are ('ẞ' ILIKE 'ß' was
+        # false): each pattern character becomes the set of characters PostgreSQL's
+        # lower() maps to its lower case, matched case-sensitively (binary collation).
+        try:
+            return ilike_regex(pattern, "mysql")
+        except ValueError as exc:  # a NUL character (wherelang.regex refuses it)
+            raise self.unsupported(f"{exc} in the ILIKE pattern {pattern!r}") from None
+
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         text, _ = _rewrite(pattern, self, ci, fold=True)
         return "(?s)" + text, False
 
     def regex(self, x: exp.Expression, p: exp.Expression, ci: bool) -> exp.Expression:
-        return Regexp_(this=x, expression=p)  # MariaDB has no REGEXP_LIKE function
+        # MariaDB has no REGEXP_LIKE (what sqlglot writes for x REGEXP p). REGEXP_INSTR
+        # is 0 exactly when REGEXP is false (NULL for NULL), and is a plain function
+        # node: what to_sqlglot returns renders with sqlglot alone.
+        return exp.GT(this=_fn("REGEXP_INSTR", x, p), expression=exp.Literal.number(0))
 
     def param(self, value: Value, type: Type | None) -> Any:
         if isinstance(value, datetime):
@@ -65,6 +69,11 @@ class MariaDB(Engine):
     def inline(self, value: Any) -> exp.Expression:
         if isinstance(value, datetime):
             return exp.Literal.string(value.isoformat(sep=" "))
+        if isinstance(value, str) and "\\" in value:
+            # '\\' means one backslash by default and two under NO_BACKSLASH_ESCAPES; a
+            # hex literal of the UTF-8 bytes means the same in every sql_mode.
+            hexed = exp.HexString(this=value.encode("utf-8").hex())
+            return exp.Introducer(this=exp.Var(this="_utf8mb4"), expression=hexed)
         return super().inline(value)
 
     def column_def(self, name: str, type: Type) -> exp.ColumnDef:

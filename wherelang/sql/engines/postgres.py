@@ -33,8 +33,20 @@ class Postgres(Engine):
             return e
         return exp.Collate(this=e, expression=exp.Identifier(this="C", quoted=True))
 
+    # LIKE's escape is a backslash by default: no ESCAPE '\' clause, which a server with
+    # standard_conforming_strings=off would read as an unterminated string.
+    like_escape = False
+
     def ilike(self, x: exp.Expression, p: exp.Expression) -> exp.Expression:
-        return exp.Escape(this=exp.ILike(this=x, expression=p), expression=exp.Literal.string("\\"))
+        return exp.ILike(this=x, expression=p)
+
+    def inline(self, value: Any) -> exp.Expression:
+        if isinstance(value, str) and "\\" in value:
+            # E'...' with every backslash and quote escaped reads the same whatever
+            # standard_conforming_strings says; '...' with a backslash does not
+            # ('\'' OR 1=1 --' would end the string early when it is off).
+            return exp.ByteString(this=value)
+        return super().inline(value)
 
     def regex_pattern(self, pattern: str, ci: bool) -> tuple[str, bool]:
         return _rewrite(pattern, self, ci, fold=False)  # ~* folds case as PostgreSQL does

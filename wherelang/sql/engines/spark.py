@@ -69,6 +69,9 @@ def _each(array: exp.Expression, convert: Any) -> exp.Expression:
 class Spark(Engine):
     dialects: ClassVar[tuple[str, ...]] = ("spark", "databricks")
     title = "Spark"
+    # BIGINT columns: a literal outside is settled at compile time (an IN list mixing
+    # DECIMAL(38) and BIGINT values compared otherwise)
+    int_range = (-(2**63), 2**63 - 1)
     placeholder = "?"  # spark.sql(text, args=[...]) binds positional markers
     column_types = {
         Kind.STRING: "STRING",

@@ -58,12 +58,19 @@ class SQLite(Engine):
             return _time_text(value)
         if isinstance(value, bool):
             return int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
-            # sqlite3 cannot bind it. As a float it still orders the same against every
-            # 64-bit integer (SQLite compares integers with floats exactly) and compares
-            # with a REAL as PostgreSQL's float8 does.
-            return float(value)
+        if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63 and (
+            type is None or type.kind is not Kind.FLOAT
+        ):
+            # sqlite3 cannot bind it (comparisons with integer columns are settled by the
+            # compiler, see int_range): an array element, never equal to an INTEGER.
+            raise self.unsupported(f"the integer {value} outside 64 bits as an array element")
         return super().param(value, type)
+
+    int_range = (-(2**63), 2**63 - 1)
+
+    def as_float(self, e: exp.Expression) -> exp.Expression:
+        # SQLite compares INTEGER with REAL exactly; PostgreSQL rounds the bigint first.
+        return exp.Cast(this=e, to=exp.DataType.build("REAL", dialect="sqlite"))
 
     def inline(self, value: Any) -> exp.Expression:
         if isinstance(value, bool):

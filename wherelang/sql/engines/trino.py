@@ -1,4 +1,4 @@
-"""Trino (and Presto, which shares its functions): rendered through sqlglot's
+"""Trino (and Presto and Athena, which share its functions): rendered through sqlglot's
 nodes and checked in ``tests/test_sql_text.py`` against Trino's documented semantics; no
 Trino runs here.
 
@@ -143,4 +143,13 @@ class Trino(Engine):
 
     def native_map_len(self, col: exp.Expression) -> exp.Expression:
         return self.native_len(col)
+
+
+class Athena(Trino):
+    """Athena's queries are Trino SQL; sqlglot's athena generator is for its Hive DDL
+    (and writes placeholders its own way), so Trino's writes the clause."""
+
+    dialects: ClassVar[tuple[str, ...]] = ("athena",)
+    title = "Athena"
+    generator_dialect = "trino"
 
