@@ -376,7 +376,7 @@ def test_sessions_sync_and_async_on_postgres() -> None:
     tables = load_sample(engine, prefix=prefix)
     pages = Paginator(b"k")
     query = ListQuery(schema=UNIT, where="Labels.tier = 'backend'", include=["SpaceID"],
-                      order_by="DESC:LastActionAt", limit=30)  # fmt: skip
+                      order_by="DESC:UpdatedAt", limit=30)  # fmt: skip
     want = list(query.model_copy(update={"limit": None}).apply(
         sample.entities("Unit"), resolver=sample.store(), after=()))  # fmt: skip
 
