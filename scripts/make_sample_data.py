@@ -127,7 +127,8 @@ def build(seed: int = SEED) -> dict[str, list[dict[str, Any]]]:
                 "Slug": slug,
                 "Username": f"{slug}@acme.example",
                 "DisplayName": name,
-                "ExternalID": f"auth0|{g.rng.getrandbits(48):012x}",
+                # ConfigHub's table types ExternalID as a uuid (where_attributes.json).
+                "ExternalID": str(uuid.UUID(int=g.rng.getrandbits(48))),
                 "CreatedAt": stamp(created),
                 "UpdatedAt": stamp(created),
                 "EntityType": "user",
@@ -164,8 +165,6 @@ def build(seed: int = SEED) -> dict[str, list[dict[str, Any]]]:
                     "OrganizationID": org_id,
                     "Slug": f"{slug}-{cluster}",
                     "DisplayName": f"{region} {env} cluster ({cluster})",
-                    "ProviderType": "Kubernetes",
-                    "ToolchainType": "Kubernetes/YAML",
                     "Labels": {"Cluster": cluster},
                     "CreatedAt": stamp(created),
                     "UpdatedAt": stamp(created),
@@ -200,9 +199,9 @@ def build(seed: int = SEED) -> dict[str, list[dict[str, Any]]]:
         saved_filter(g, org_id, spaces[0], "backend-units", "Backend units", "Unit",
                      "Labels.tier = 'backend'", None),
         saved_filter(g, org_id, spaces[2], "unapproved-prod", "Unapproved in storefront-prod-us",
-                     "Unit", "LEN(ApprovedBy) = 0", spaces[2]["SpaceID"]),
+                     "Unit", "LEN(ApplyGates) = 0", spaces[2]["SpaceID"]),
         saved_filter(g, org_id, spaces[0], "pending-changes", "Head ahead of live", "Unit",
-                     "HeadRevisionNum > LiveRevisionNum", None),
+                     "HeadRevisionNum > LastReleasedRevisionNum", None),
         saved_filter(g, org_id, spaces[0], "prod-spaces", "Production spaces", "Space",
                      "Labels.Environment = 'prod'", None),
     ]  # fmt: skip
@@ -254,7 +253,7 @@ def unit(
     if rng.random() < 0.3:
         annotations["confighub.com/change-ticket"] = f"OPS-{rng.randint(1000, 9999)}"
     approvals = 0 if env == "dev" and rng.random() < 0.6 else rng.choice([0, 1, 1, 2])
-    approved_by = rng.sample(user_ids, approvals)
+    rng.sample(user_ids, approvals)  # the stream stays that of earlier data sets
     apply_gates: dict[str, bool] = {}
     if rng.random() < 0.2:
         apply_gates["complete/no-placeholders"] = True
@@ -275,30 +274,25 @@ def unit(
         "DisplayName": component.replace("-", " ").title() + ("", " (canary)", " migrations")[copy],
         "Labels": labels,
         "Annotations": annotations,
-        "ApprovedBy": approved_by,
         "ApplyGates": apply_gates,
         "ApplyWarnings": apply_warnings,
         "DeleteGates": {"protect-prod": True} if env == "prod" and tier == "data" else {},
         "DestroyGates": {},
         "ToolchainType": "Kubernetes/YAML",
         "ProviderType": "Kubernetes",
-        "DriftReconciliationMode": rng.choice(["Manual", "Manual", "Auto"]),
+        "HeadRevisionID": _drawn(rng.choice(["Manual", "Manual", "Auto"])),
         "HeadRevisionNum": head,
-        "LiveRevisionNum": live,
-        "LastAppliedRevisionNum": live,
-        "PreviousLiveRevisionNum": max(live - 1, 0),
+        "LastReleasedRevisionNum": live,
         "UpstreamRevisionNum": rng.randint(1, upstream["HeadRevisionNum"]) if upstream else 0,
         "UpstreamUnitID": upstream["UnitID"] if upstream else None,
         "UpstreamSpaceID": upstream["SpaceID"] if upstream else None,
-        "UpstreamOrganizationID": org_id if upstream else None,
         "TargetID": target["TargetID"] if target else None,
-        "BridgeWorkerID": None,
         "ChangeSetID": None,
         "LastChangeDescription": change,
         "DataHash": f"{rng.getrandbits(64):016x}",
+        "HiddenReason": _drawn(stamp(g.time(updated, 5)) if applied else None),
         "CreatedAt": stamp(created),
         "UpdatedAt": stamp(updated),
-        "LastActionAt": stamp(g.time(updated, 5)) if applied else None,
         "SpaceSlug": space["Slug"],
         "EntityType": "unit",
         "CursorID": g.next_cursor(),
@@ -307,6 +301,11 @@ def unit(
     if env == "dev" and copy == 0:
         dev_unit[(team, component)] = record
     return record
+
+
+def _drawn(_value: Any) -> None:
+    """Nothing: a draw kept so that the random stream stays that of earlier data sets."""
+    return None
 
 
 def scratch_unit(g: Gen, space: dict[str, Any], i: int, org_id: str) -> dict[str, Any]:
@@ -319,30 +318,24 @@ def scratch_unit(g: Gen, space: dict[str, Any], i: int, org_id: str) -> dict[str
         "DisplayName": f"Scratch {i}",
         "Labels": {},
         "Annotations": {},
-        "ApprovedBy": None,
         "ApplyGates": {"complete/no-placeholders": False},
         "ApplyWarnings": {},
         "DeleteGates": {},
         "DestroyGates": {},
         "ToolchainType": "Kubernetes/YAML",
         "ProviderType": "Kubernetes",
-        "DriftReconciliationMode": "Manual",
+        "HeadRevisionID": None,
         "HeadRevisionNum": 1,
-        "LiveRevisionNum": 0,
-        "LastAppliedRevisionNum": 0,
-        "PreviousLiveRevisionNum": 0,
+        "LastReleasedRevisionNum": 0,
         "UpstreamRevisionNum": 0,
         "UpstreamUnitID": None,
         "UpstreamSpaceID": None,
-        "UpstreamOrganizationID": None,
         "TargetID": None,
-        "BridgeWorkerID": None,
         "ChangeSetID": None,
         "LastChangeDescription": "Initial import",
         "DataHash": f"{g.rng.getrandbits(64):016x}",
         "CreatedAt": stamp(created),
         "UpdatedAt": stamp(created),
-        "LastActionAt": None,
         "SpaceSlug": space["Slug"],
         "EntityType": "unit",
         "CursorID": g.next_cursor(),

@@ -226,11 +226,11 @@ TYPED_CASES: list[tuple[Callable[[], Expr], str]] = [
     (lambda: (units.CreatedAt >= "2025-01-07") & (units.Slug == "test")
      & (units.Labels.mykey == "myvalue"),
      "CreatedAt >= '2025-01-07' AND Slug = 'test' AND Labels.mykey = 'myvalue'"),
-    (lambda: units.ApprovedBy.has(UUID_TEXT.upper()), f"ApprovedBy ? '{UUID_TEXT.upper()}'"),
-    (lambda: units.ApprovedBy.len() > 0, "LEN(ApprovedBy) > 0"),
+    (lambda: units.FromLinkID.has(UUID_TEXT.upper()), f"FromLinkID ? '{UUID_TEXT.upper()}'"),
+    (lambda: units.FromLinkID.len() > 0, "LEN(FromLinkID) > 0"),
     (lambda: units.Space.Labels.Environment.isin(["prod", "staging"]),
      "Space.Labels.Environment IN ('prod', 'staging')"),
-    (lambda: units.HeadRevisionNum > units.LiveRevisionNum, "HeadRevisionNum > LiveRevisionNum"),
+    (lambda: units.HeadRevisionNum > units.LastReleasedRevisionNum, "HeadRevisionNum > LastReleasedRevisionNum"),
     (lambda: units.SpaceID == UUID(UUID_TEXT), f"SpaceID = '{UUID_TEXT}'"),
 ]  # fmt: skip
 
@@ -243,7 +243,7 @@ def test_bound_builder_returns_the_typed_tree(build: Callable[[], Expr], text: s
 
 
 def test_bound_builder_converts_literals() -> None:
-    expr = units.ApprovedBy.has(UUID_TEXT.upper())
+    expr = units.FromLinkID.has(UUID_TEXT.upper())
     assert isinstance(expr, Compare) and isinstance(expr.right, Literal)
     assert expr.right.value == UUID(UUID_TEXT)
     when = units.UpdatedAt > "2025-02-18T23:16:34"

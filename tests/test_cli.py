@@ -43,12 +43,12 @@ def test_the_console_script_is_installed() -> None:
 
 
 def test_filter_the_sample() -> None:
-    where = "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"
+    where = "Labels.tier = 'backend' AND LEN(ApplyGates) > 0"
     result = run("filter", "--sample", "--where", where)
     assert result.returncode == 0, result.stderr
     got = lines(result.stdout)
     assert [u["UnitID"] for u in got] == [
-        u["UnitID"] for u in UNITS if u["Labels"].get("tier") == "backend" and u["ApprovedBy"]
+        u["UnitID"] for u in UNITS if u["Labels"].get("tier") == "backend" and u["ApplyGates"]
     ]
     assert got and got[0] == next(u for u in UNITS if u["UnitID"] == got[0]["UnitID"])
 
@@ -113,17 +113,17 @@ def test_invalid_input_exits_1() -> None:
 
 
 def test_check() -> None:
-    result = run("check", "--entity", "Unit", "createdat >= '2025-01-07' and Slug='x'")
+    result = run("check", "--entity", "Unit", "createdat >= '2025-01-07' AND Slug='x'")
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.splitlines()[1:] == [
-        "  createdat >= '2025-01-07' and Slug='x'",
+        "  createdat >= '2025-01-07' AND Slug='x'",
         "  ^^^^^^^^^",
         "hint: did you mean 'CreatedAt'?",
     ]
-    ok = run("check", "--entity", "Unit", "CreatedAt >= '2025-01-07' and Slug='x'")
+    ok = run("check", "--entity", "Unit", "CreatedAt >= '2025-01-07' AND Slug='x'")
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "CreatedAt >= '2025-01-07' AND Slug = 'x'\n", "")
     # standard input: one expression per line, as fmt reads it
-    assert run("check", stdin="a = 1 and b = 2\n\nslug='x'\n").stdout == "a = 1 AND b = 2\nslug = 'x'\n"
+    assert run("check", stdin="a = 1 AND b = 2\n\nslug='x'\n").stdout == "a = 1 AND b = 2\nslug = 'x'\n"
     assert run("check", "a = 1 OR b = 2").returncode == 1
     assert run("check", "--extended", "a = 1 OR b = 2").stdout == "a = 1 OR b = 2\n"
 
@@ -132,7 +132,7 @@ def test_check_json() -> None:
     bad = run("check", "--json", "--entity", "Unit", "Slug ~ '('")
     assert bad.returncode == 1
     report = json.loads(bad.stdout)
-    assert report["valid"] is False and report["error"]["code"] == "bad-regex"
+    assert report["valid"] is False and report["error"]["code"] == "unsupported-regex"
     good = json.loads(run("check", "--json", "Slug = 'a b'").stdout)
     assert good == {"valid": True, "where": "Slug = 'a b'", "query": "Slug%20%3D%20%27a%20b%27"}
 
@@ -146,7 +146,7 @@ def test_fmt_reports_each_bad_line() -> None:
     assert result.stderr.splitlines()[:3] == [
         "error: unknown operator '==' (line 3, column 6)", "  Slug == 'b'", "       ^^"]
     # check reads standard input the same way, and says the same
-    check = run("check", stdin="slug='a'\n\nSlug == 'b'\nlen(x)>0\n")
+    check = run("check", stdin="slug='a'\n\nSlug == 'b'\nLEN(x)>0\n")  # check: strict
     assert (check.returncode, check.stdout) == (1, "slug = 'a'\nLEN(x) > 0\n")
     assert check.stderr == result.stderr
 
@@ -197,7 +197,7 @@ def test_entities_and_describe(tmp_path: Path) -> None:
     # describe --json is a schema file for --schema.
     schema_file = tmp_path / "unit.json"
     schema_file.write_text(run("describe", "--json", "Unit").stdout)
-    again = run("check", "--schema", str(schema_file), "Labels.tier = 'x' AND LEN(ApprovedBy) > 0")
+    again = run("check", "--schema", str(schema_file), "Labels.tier = 'x' AND LEN(FromLinkID) > 0")
     assert again.returncode == 0, again.stderr
     assert run("check", "--schema", str(schema_file), "Data = 'x'").returncode == 1  # not filterable
     custom = tmp_path / "thing.json"

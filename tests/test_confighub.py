@@ -1,7 +1,8 @@
-"""The ConfigHub catalog: every entity of entities.json as a ready schema."""
+"""The ConfigHub catalog: ConfigHub's where_attributes.json as ready schemas."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from importlib import resources
 from pathlib import Path
@@ -12,12 +13,12 @@ import pytest
 from wherelang import WhereValidationError, confighub, parse
 from wherelang.schema import Kind, Type
 
+ROOT = Path(__file__).resolve().parents[1]
 # The project's shared/ folder sits beside the clone (CI) or at /work/shared (development).
-_FACTS = "confighub/entities.json"
+_TABLE = "confighub/where_attributes.json"
 SHARED = next(
-    (p for p in (Path(__file__).resolve().parents[2] / "shared" / _FACTS,
-                 Path("/work/shared") / _FACTS) if p.exists()),
-    Path("/work/shared") / _FACTS,
+    (p for p in (ROOT.parent / "shared" / _TABLE, Path("/work/shared") / _TABLE) if p.exists()),
+    Path("/work/shared") / _TABLE,
 )  # fmt: skip
 
 
@@ -30,64 +31,118 @@ def shipped() -> dict[str, Any]:
 ENTITIES = shipped()
 
 
-def test_shipped_data_is_the_shared_facts() -> None:
+def table() -> dict[str, Any]:
     if not SHARED.exists():
-        pytest.skip("the shared facts are not on this machine")
-    assert json.loads(SHARED.read_text("utf-8"))["entities"] == ENTITIES
+        pytest.skip("ConfigHub's table is not on this machine")
+    found: dict[str, Any] = json.loads(SHARED.read_text("utf-8"))["entityTypes"]
+    return found
 
 
-def test_names_are_every_entity() -> None:
-    assert confighub.names() == tuple(sorted(ENTITIES))
-    assert len(confighub.names()) == 20
-    for name in ("Unit", "Space", "Invocation", "Trigger", "Filter", "View", "Link", "Revision"):
-        assert name in confighub.names()
+def make_catalog() -> Any:
+    spec = importlib.util.spec_from_file_location("make_catalog", ROOT / "scripts" / "make_catalog.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shipped_data_is_what_the_script_writes_from_the_table() -> None:
+    script = make_catalog()
+    previous = {
+        name: {"id": e["id"], "filterable": [],
+               "attributes": {a: {k: v for k, v in t.items() if k != "filterable"}
+                              for a, t in e["attributes"].items() if t.get("filterable") is False}}
+        for name, e in ENTITIES.items()
+    }  # fmt: skip
+    rebuilt = script.build({"entityTypes": table()}, previous)["entities"]
+    assert rebuilt == ENTITIES
+
+
+def test_names_are_every_entity_of_the_table() -> None:
+    assert confighub.names() == tuple(sorted(table())) == tuple(sorted(ENTITIES))
+    assert len(confighub.names()) == 29
 
 
 @pytest.mark.parametrize("name", sorted(ENTITIES))
-def test_schema_matches_the_facts(name: str) -> None:
-    spec = ENTITIES[name]
+def test_schema_is_the_table(name: str) -> None:
+    attrs = table()[name]
     schema = confighub.schema(name)
-    assert schema.name == name and schema.id == spec.get("id")
     assert schema is confighub.schema(name)  # built once
-    assert list(schema.filterable) == spec["filterable"]
-    assert list(schema.includable) == spec["includable"]
-    assert set(schema.attributes) == set(spec["attributes"])
-    for attr_name, attr_spec in spec["attributes"].items():
+    assert set(schema.filterable) == set(attrs)  # every name of the table, and only those
+    for attr_name, spec in attrs.items():
         attribute = schema.attributes[attr_name]
-        assert attribute.type == Type.of({k: v for k, v in attr_spec.items() if k != "nullable"})
-        assert attribute.type.to_json() == {k: v for k, v in attr_spec.items() if k != "nullable"}
-        assert attribute.nullable == attr_spec.get("nullable", False)
-        assert attribute.filterable == (attr_name in spec["filterable"])
-        searchable = attr_name in spec["filterable"] and attr_spec["type"] in ("string", "map")
-        assert attribute.searchable == searchable
-    parents = {"OrganizationID", "SpaceID"} & set(spec["attributes"])
-    expected_always = parents | ({"Slug"} & set(spec["attributes"]))
-    if spec.get("id"):
-        expected_always.add(spec["id"])
-    assert set(schema.always) == expected_always
-    # relations: one per ID attribute, named as the include field or the name minus ID
-    assert {r.via: r.entity for r in schema.relations.values()} == spec["relations"]
+        assert confighub.data_type(schema, attr_name) == spec["dataType"]
+        assert attribute.type == Type.of(make_catalog().TYPES[spec["dataType"]])
+    for attr_name, attribute in schema.attributes.items():
+        if attr_name not in attrs:
+            assert not attribute.filterable  # kept for select, not for where
+    # relations: the references, named by ConfigHub's FieldNameToEntityName
+    vias = {r.via for r in schema.relations.values()}
+    assert vias <= {a for a, s in attrs.items() if "references" in s}
     for relation in schema.relations.values():
-        entry = spec.get("include", {}).get(relation.via)
-        if entry:
-            assert (relation.field, relation.many) == (entry["field"], entry["many"])
-        else:
-            assert relation.field == relation.via.removesuffix("ID")
-        assert relation.includable == (relation.via in spec["includable"])
-        assert relation.entity in ENTITIES
+        spec = attrs[relation.via]
+        assert relation.entity == spec["references"]
+        assert relation.includable == bool(spec.get("expandable"))
+        assert relation.many == (spec["dataType"] in ("[]uuid", "map[uuid]string"))
         assert schema.related(relation.field) is confighub.schema(relation.entity)
+    expandable = sorted(a for a, s in attrs.items() if s.get("expandable"))
+    assert sorted(schema.includable) == expandable
+    parents = {"OrganizationID", "SpaceID"} & set(schema.attributes)
+    assert parents <= set(schema.always)
+    if schema.id:
+        assert schema.id in schema.always
 
 
-def test_relation_fields_documented_in_spec() -> None:
+# REFERENCE.md §0: prefixes per entity type under parserFor (* marks list references).
+PREFIXES = {
+    "Attestation": "Organization Space", "Attribute": "Organization Space",
+    "BridgeWorker": "Organization Space", "ChangeWorkflow": "Organization Space",
+    "ChangeOrder": "EndTag Invocation Organization RestoreTag SpaceFilter Space StartTag UnitFilter",
+    "ChangeSet": "EndTag Organization Space StartTag", "Component": "Organization",
+    "Filter": "FromSpace Organization Space", "Invocation": "BridgeWorker Organization Space",
+    "Link": "FromUnit Organization Space ToSpace ToUnit TransformInvocation",
+    "Mutation": "Invocation Link MergeSource Organization Revision Space Trigger Unit",
+    "Release": "Organization Space Tag", "Resource": "Organization Space Target Unit",
+    "Revision": "Attestations* ChangeOrders* ChangeSet Organization Releases* Space Tags* Unit User",
+    "Space": "AttributeFilter Attributes* Component Organization ReleaseTarget TriggerFilter Triggers*",
+    "Tag": "ChangeSet Organization Space", "Target": "Organization Space TriggerFilter Triggers*",
+    "Trigger": "BridgeWorker Invocation Organization Space UnitFilter",
+    "Unit": "ChangeSet FromLink* HeadRevision LastReleasedRevision Organization Space Target "
+            "UpstreamSpace UpstreamUnit",
+    "View": "Filter Organization Space",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(ENTITIES))
+def test_prefixes_are_the_reference_table(name: str) -> None:
+    schema = confighub.schema(name)
+    found = sorted(r.field + ("*" if r.many else "") for r in schema.relations.values() if r.includable)
+    assert found == sorted(PREFIXES.get(name, "").split())
+
+
+def test_removed_attributes_are_gone_and_new_ones_there() -> None:
+    unit = confighub.schema("Unit")
+    for gone in ("LiveRevisionNum", "ApprovedBy", "LastAppliedRevisionNum", "UpstreamOrganizationID"):
+        assert gone not in unit.attributes
+    for new in ("LastReleasedRevisionNum", "ValidationErrors", "HiddenReason", "Permissions"):
+        assert unit.attributes[new].filterable
+    assert confighub.data_type(unit, "ValidationTriggerIDs") == "map[string]uuid"
+    assert confighub.data_type(confighub.schema("Revision"), "Tags") == "map[uuid]string"
+    assert unit.relation("FromLink").many  # type: ignore[union-attr]
+
+
+def test_relations_and_what_the_old_catalog_knew() -> None:
     unit = confighub.schema("Unit")
     assert unit.relation("Space").via == "SpaceID"  # type: ignore[union-attr]
     assert unit.relation("UpstreamSpace").via == "UpstreamSpaceID"  # type: ignore[union-attr]
-    assert unit.relation("UpstreamOrganization").entity == "Organization"  # type: ignore[union-attr]
+    assert unit.relation("HeadRevision").via == "HeadRevisionNum"  # type: ignore[union-attr]
     invocation = confighub.schema("Invocation")
     assert invocation.includable == ("BridgeWorkerID", "OrganizationID", "SpaceID")
     assert invocation.always == ("InvocationID", "OrganizationID", "Slug", "SpaceID")
     assert "Labels" in invocation.searchable and "DisplayName" in invocation.searchable
-    assert "CreatedAt" not in invocation.searchable
+    assert "CreatedAt" not in invocation.searchable and "Permissions" not in invocation.searchable
+    # non-filterable attributes of the API typings stay, for select
+    assert "Data" in unit.attributes and not unit.attributes["Data"].filterable
 
 
 def test_paths_hop_through_related_schemas() -> None:
@@ -98,7 +153,6 @@ def test_paths_hop_through_related_schemas() -> None:
     with pytest.raises(WhereValidationError) as info:
         parse("Space.HeadRevisionNum > 1", schema=confighub.schema("Unit"))
     assert info.value.code == "unknown-attribute" and info.value.position == 6
-    assert "of Space" in info.value.message
 
 
 def test_catalog_keys_are_limited_to_128_characters() -> None:
@@ -124,3 +178,9 @@ def test_every_kind_occurs_in_the_catalog() -> None:
         a.type.kind for name in confighub.names() for a in confighub.schema(name).attributes.values()
     }
     assert kinds == set(Kind) - {Kind.FLOAT}
+
+
+def test_the_script_is_deterministic(tmp_path: Path) -> None:
+    script = make_catalog()
+    first = json.dumps(script.build({"entityTypes": table()}, {}), sort_keys=True)
+    assert first == json.dumps(script.build({"entityTypes": table()}, {}), sort_keys=True)

@@ -44,7 +44,7 @@ def test_installed_wheel_parses_with_its_own_grammar(wheel: Path, tmp_path: Path
     code = (
         "import wherelang, wherelang.parser as p; "
         "assert wherelang.__file__.startswith(%r), wherelang.__file__; "
-        "print(wherelang.parse(\"Slug='x' and LEN(a) > 0\").to_where())"
+        "print(wherelang.parse(\"Slug='x' AND LEN(a) > 0\").to_where())"
     ) % str(tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,

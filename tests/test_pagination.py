@@ -109,7 +109,7 @@ def _expected_order(entities: list[dict[str, Any]], terms: list[tuple[str, bool]
 
 
 @pytest.mark.parametrize("terms", [
-    [("LastActionAt", False)], [("LastActionAt", True)], [("TargetID", False), ("Slug", True)],
+    [("UpstreamUnitID", False)], [("UpstreamUnitID", True)], [("TargetID", False), ("Slug", True)],
     [("ChangeSetID", True)], [("HeadRevisionNum", True), ("CreatedAt", False)],
     [("DisplayName", False)],
 ])  # fmt: skip
@@ -124,7 +124,7 @@ def test_memory_order_is_the_hand_sorted_order(terms: list[tuple[str, bool]]) ->
 @given(terms=TERMS, limit=st.integers(1, 60))
 def test_memory_pages_join_up_to_the_whole_order(terms: Any, limit: int) -> None:
     pages = Paginator(b"k")
-    query = ListQuery(schema=UNIT, order_by=list(terms), limit=limit, where="LEN(ApprovedBy) >= 0")
+    query = ListQuery(schema=UNIT, order_by=list(terms), limit=limit, where="LEN(ApplyGates) >= 0")
     whole = [u["UnitID"] for u in query.model_copy(update={"limit": None}).apply(UNITS, after=())]
     got: list[str] = []
     token = None

@@ -260,7 +260,7 @@ def test_any_body_gets_json_and_never_a_500(client: TestClient, body: dict[str, 
 # --- /_sql ----------------------------------------------------------------------------------
 
 SQL_QUERIES = [
-    {"entity": "Unit", "where": "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"},
+    {"entity": "Unit", "where": "Labels.tier = 'backend' AND LEN(ApplyGates) > 0"},
     {"entity": "Unit", "where": "Labels.tier = 'backend'", "include": "SpaceID",
      "select": "DisplayName"},
     {"entity": "Unit", "where": "Space.Labels.Environment = 'prod' AND Slug LIKE 'l%'"},
@@ -307,7 +307,7 @@ def test_sql_params_are_json_and_name_their_type(client: TestClient) -> None:
 def test_sql_refusals_are_400s(client: TestClient) -> None:
     bad = client.post("/_sql", json={"entity": "Unit", "dialect": "cobol"}).json()
     assert bad["Reason"] == "bad-dialect" and "sqlite" in bad["Hint"]
-    many = client.post("/_sql", json={"entity": "Unit", "include": "ApprovedBy", "dialect": "sqlite"})
+    many = client.post("/_sql", json={"entity": "Unit", "include": "FromLinkID", "dialect": "sqlite"})
     assert many.status_code == 400 and many.json()["Reason"] == "sql-include-many"
 
 
@@ -329,7 +329,7 @@ def test_completion_offers_names_operators_and_keys(client: TestClient) -> None:
     space = next(r for r in data["relations"] if r["field"] == "Space")
     space_labels = next(a for a in space["attributes"] if a["name"] == "Labels")
     assert "Environment" in space_labels["keys"]
-    assert not any(r["field"] == "ApprovedBy" for r in data["relations"])  # to many: no path
+    assert not any(r["field"] == "FromLink" for r in data["relations"])  # to many: no path
     assert data["include"] == list(unit.includable)
 
 

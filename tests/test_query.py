@@ -174,14 +174,14 @@ def test_direct_construction_checks_the_same_way() -> None:
 
 def test_filter_is_anded_with_where() -> None:
     backend = FILTERS["backend-units"]["FilterID"]
-    query = q(filter=backend, where="LEN(ApprovedBy) > 0")
+    query = q(filter=backend, where="LEN(ApplyGates) > 0")
     got = [u["UnitID"] for u in query.apply(UNITS, filters=STORE)]
     expected = [
-        u["UnitID"] for u in UNITS if u["Labels"].get("tier") == "backend" and u["ApprovedBy"]
+        u["UnitID"] for u in UNITS if u["Labels"].get("tier") == "backend" and u["ApplyGates"]
     ]
     assert got == expected and 0 < len(got) < len(UNITS)
     assert query.condition(STORE) == parse(
-        "LEN(ApprovedBy) > 0 AND Labels.tier = 'backend'", schema=UNIT
+        "LEN(ApplyGates) > 0 AND Labels.tier = 'backend'", schema=UNIT
     )
 
 
@@ -189,7 +189,7 @@ def test_filter_bound_to_a_space() -> None:
     saved = FILTERS["unapproved-prod"]
     query = q(filter=saved["FilterID"])
     ok = list(query.apply(UNITS, filters=STORE, space_id=saved["FromSpaceID"].upper()))
-    assert ok and all(not u["ApprovedBy"] for u in ok)
+    assert ok and all(not u["ApplyGates"] for u in ok)
     for space in (SPACES["data-prod"]["SpaceID"], None):
         with pytest.raises(WhereError) as info:
             list(query.apply(UNITS, filters=STORE, space_id=space))
@@ -274,10 +274,10 @@ def test_contains_is_anded_with_where() -> None:
 
 
 def test_select_returns_the_asked_and_always_returned_attributes() -> None:
-    query = q(select="DisplayName", where="HeadRevisionNum > LiveRevisionNum")
+    query = q(select="DisplayName", where="HeadRevisionNum > LastReleasedRevisionNum")
     rows = list(query.apply(UNITS))
     expected = {"DisplayName", "UnitID", "SpaceID", "OrganizationID", "Slug",
-                "HeadRevisionNum", "LiveRevisionNum"}  # fmt: skip
+                "HeadRevisionNum", "LastReleasedRevisionNum"}  # fmt: skip
     assert rows and all(set(row) == expected for row in rows)
     assert query.returned() == tuple(n for n in UNIT.attributes if n in expected)
 
@@ -292,7 +292,7 @@ def test_select_adds_what_contains_and_relation_paths_use() -> None:
 def test_select_includes_attributes_of_the_saved_filter() -> None:
     query = q(select="Slug", filter=FILTERS["pending-changes"]["FilterID"])
     row = next(query.apply(UNITS, filters=STORE))
-    assert {"HeadRevisionNum", "LiveRevisionNum"} <= set(row)
+    assert {"HeadRevisionNum", "LastReleasedRevisionNum"} <= set(row)
 
 
 def test_missing_selected_attributes_are_null() -> None:
@@ -310,16 +310,16 @@ def test_without_select_or_include_entities_come_back_unchanged() -> None:
 
 
 def test_include_expands_related_entities() -> None:
-    query = q(include="SpaceID,ApprovedBy,TargetID", where="Slug = 'ledger'")
-    users = {u["UserID"]: u for u in sample.entities("User")}
+    query = q(include="SpaceID,UpstreamUnitID,TargetID", where="Slug = 'ledger'")
+    units = {u["UnitID"]: u for u in UNITS}
     spaces = {s["SpaceID"]: s for s in SPACES.values()}
     rows = list(query.apply(UNITS, resolver=STORE))
     assert rows
     for row in rows:
-        assert set(row) == {"Unit", "Space", "ApprovedBy", "Target"}
+        assert set(row) == {"Unit", "Space", "UpstreamUnit", "Target"}
         unit = row["Unit"]
         assert row["Space"] == spaces[unit["SpaceID"]]
-        assert row["ApprovedBy"] == [users[u] for u in unit["ApprovedBy"]]
+        assert row["UpstreamUnit"] == units.get(unit["UpstreamUnitID"])
         assert (row["Target"] is None) == (unit["TargetID"] is None)
 
 
@@ -397,12 +397,10 @@ def test_the_sample_is_realistic_and_consistent() -> None:
     units = sample.entities("Unit")
     assert len(units) >= 200
     spaces = {s["SpaceID"] for s in sample.entities("Space")}
-    users = {u["UserID"] for u in sample.entities("User")}
     assert all(u["SpaceID"] in spaces for u in units)
-    assert all(set(u["ApprovedBy"] or ()) <= users for u in units)
     assert {u["UpstreamUnitID"] for u in units if u["UpstreamUnitID"]} <= {u["UnitID"] for u in units}
     # Every where example the docs and SPEC use finds some units and misses others.
-    for where in ["Labels.tier = 'backend' AND LEN(ApprovedBy) > 0", "HeadRevisionNum > LiveRevisionNum",
+    for where in ["Labels.tier = 'backend' AND LEN(ApplyGates) > 0", "HeadRevisionNum > LastReleasedRevisionNum",
                   "ApplyGates.complete/no-placeholders = true", "TargetID IS NULL",
                   "Labels.app.kubernetes.io/name IS NOT NULL", "CreatedAt >= '2025-02-01'"]:  # fmt: skip
         found = list(q(where=where).apply(units))

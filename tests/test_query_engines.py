@@ -165,8 +165,8 @@ def _as_plain(item: Any, query: ListQuery) -> dict[str, Any]:
 
 
 QUERIES: list[dict[str, str]] = [
-    {"where": "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"},
-    {"where": "HeadRevisionNum > LiveRevisionNum", "select": "DisplayName"},
+    {"where": "Labels.tier = 'backend' AND LEN(ApplyGates) > 0"},
+    {"where": "HeadRevisionNum > LastReleasedRevisionNum", "select": "DisplayName"},
     {"where": "CreatedAt >= '2025-02-01' AND Slug LIKE '%-canary'", "select": "CreatedAt"},
     {"contains": "ledger"},
     {"contains": "BUDGET", "select": "Slug"},
@@ -212,18 +212,18 @@ def test_hostile_contains_texts(engine: Engine, text: str) -> None:
 
 
 def test_include_of_many_is_refused_in_sql() -> None:
-    query = ListQuery(schema=UNIT, include=["ApprovedBy"])
+    query = ListQuery(schema=UNIT, include=["FromLinkID"])
     with pytest.raises(WhereError) as info:
         query.to_sql("postgres")
     assert (info.value.code, info.value.parameter) == ("sql-include-many", "include")
 
 
 def test_select_selects_only_the_returned_columns() -> None:
-    query = ListQuery(schema=UNIT, select=["DisplayName"], where="LEN(ApprovedBy) > 0")
+    query = ListQuery(schema=UNIT, select=["DisplayName"], where="LEN(ApplyGates) > 0")
     statement = query.to_sql("postgres")
     assert [name for _, name, _ in statement.columns] == list(query.returned() or ())
     assert statement.sql.startswith(
-        'SELECT "Unit"."ApprovedBy", "Unit"."DisplayName", "Unit"."OrganizationID", '
+        'SELECT "Unit"."ApplyGates", "Unit"."DisplayName", "Unit"."OrganizationID", '
         '"Unit"."Slug", "Unit"."SpaceID", "Unit"."UnitID" FROM "Unit" AS "Unit" WHERE '
     )
 
@@ -255,7 +255,7 @@ def test_contains_wildcards_are_literal_in_sql(engine: Engine, text: str) -> Non
 # --- generated queries ------------------------------------------------------------------
 
 JOINABLE = ["SpaceID", "TargetID", "UpstreamSpaceID", "UpstreamUnitID", "OrganizationID",
-            "BridgeWorkerID", "ChangeSetID"]  # fmt: skip
+            "ChangeSetID"]  # fmt: skip
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -281,8 +281,7 @@ def test_generated_queries_agree(
 
 @pytest.mark.parametrize(
     "include, message",
-    [("HeadRevisionNum", "Unit.HeadRevisionNum (int) cannot be joined to Revision.RevisionID (uuid)"),
-     ("UnitEventID", "Unit has no UnitEventID column to join by")],
+    [("HeadRevisionNum", "Unit.HeadRevisionNum (int) cannot be joined to Revision.RevisionID (uuid)")],
 )  # fmt: skip
 def test_relations_sql_cannot_join_are_refused(include: str, message: str) -> None:
     with pytest.raises(WhereSqlError) as info:

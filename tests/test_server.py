@@ -122,8 +122,8 @@ def fetch_all(url: str, params: dict[str, str], space: str | None) -> list[Any] 
 
 # --- generated queries --------------------------------------------------------------------
 
-SORTABLE = ["Slug", "DisplayName", "HeadRevisionNum", "LiveRevisionNum", "TargetID",
-            "LastActionAt", "CreatedAt", "ChangeSetID", "UpstreamUnitID", "CursorID"]  # fmt: skip
+SORTABLE = ["Slug", "DisplayName", "HeadRevisionNum", "LastReleasedRevisionNum", "TargetID",
+            "UpdatedAt", "CreatedAt", "ChangeSetID", "UpstreamUnitID", "CursorID"]  # fmt: skip
 
 
 @st.composite
@@ -134,7 +134,7 @@ def list_params(draw: st.DrawFn) -> tuple[dict[str, str], str | None]:
     if draw(st.integers(0, 4)) == 0:
         params["contains"] = draw(st.sampled_from(["ledger", "API", "pay", "é", "%", "_", "tier"]))
     if draw(st.integers(0, 3)) == 0:
-        names = ["Slug", "DisplayName", "Labels", "HeadRevisionNum", "LastActionAt", "ApprovedBy"]
+        names = ["Slug", "DisplayName", "Labels", "HeadRevisionNum", "UpdatedAt", "ApplyGates"]
         params["select"] = ",".join(draw(st.lists(st.sampled_from(names), min_size=1,
                                                   max_size=3, unique=True)))  # fmt: skip
     if draw(st.integers(0, 3)) == 0:
@@ -196,8 +196,8 @@ def test_generated_queries_agree_with_memory(
 # --- page boundaries ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("order_by", ["ASC:TargetID", "DESC:LastActionAt,ASC:Slug",
-                                      "DESC:ChangeSetID,DESC:LiveRevisionNum", "ASC:DisplayName"])  # fmt: skip
+@pytest.mark.parametrize("order_by", ["ASC:TargetID", "DESC:UpdatedAt,ASC:Slug",
+                                      "DESC:ChangeSetID,DESC:LastReleasedRevisionNum", "ASC:DisplayName"])  # fmt: skip
 @pytest.mark.parametrize("limit", [1, 7, 64])
 def test_page_boundaries_are_exact_on_ties_and_nulls(server: str, order_by: str, limit: int) -> None:
     params = {"order_by": order_by, "limit": str(limit), "select": "Slug"}
@@ -257,7 +257,7 @@ BAD = [
     ("order_by=ASC:Slug,DESC:Slug", "order_by", "duplicate-order"),
     ("select=Slug,Nope", "select", "unknown-attribute"),
     ("include=Slug", "include", "not-includable"),
-    ("include=BridgeWorkerID", "include", "sql-unknown-relation"),
+    ("include=ChangeSetID", "include", "sql-unknown-relation"),
     ("filter=not-a-filter", "filter", "bad-filter-id"),
     ("filter=00000000-0000-4000-8000-000000000000", "filter", "unknown-filter"),
     ("contains=a%00b", "contains", "bad-contains"),

@@ -213,7 +213,7 @@ RELATION_WHERES = [
     "Space.Labels.Environment != 'prod'",
     "Space.Slug LIKE 'payments-%' AND Labels.tier = 'backend'",
     "Space.Labels.Missing IS NULL",
-    "Space.Labels.Region IS NOT NULL AND LEN(ApprovedBy) > 0",
+    "Space.Labels.Region IS NOT NULL AND LEN(ApplyGates) > 0",
     "Space.DisplayName ILIKE '%STAGING%'",
     "Space.Labels.Team = 'payments' AND Space.Labels.Environment IN ('dev', 'staging')",
     "Space.CreatedAt < '2025-01-12'",
@@ -376,7 +376,7 @@ def test_sessions_sync_and_async_on_postgres() -> None:
     tables = load_sample(engine, prefix=prefix)
     pages = Paginator(b"k")
     query = ListQuery(schema=UNIT, where="Labels.tier = 'backend'", include=["SpaceID"],
-                      order_by="DESC:LastActionAt", limit=30)  # fmt: skip
+                      order_by="DESC:UpdatedAt", limit=30)  # fmt: skip
     want = list(query.model_copy(update={"limit": None}).apply(
         sample.entities("Unit"), resolver=sample.store(), after=()))  # fmt: skip
 

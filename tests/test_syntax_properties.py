@@ -179,7 +179,7 @@ def kinds(expr: Expr) -> set[object]:
 def test_trees_print_and_parse_back_and_cover_every_construct(extended: bool) -> None:
     seen: set[object] = set()
 
-    @examples(400, **FIXED)
+    @examples(600, **FIXED)
     @given(expressions(extended))
     def round_trip(expr: Expr) -> None:
         assert parse(expr.to_where(extended=extended), extended=extended, cache=False) == expr

@@ -170,6 +170,8 @@ def test_any_expression_validates_or_fails_cleanly(data: st.DataObject) -> None:
             "unknown-attribute", "not-filterable", "bad-path", "key-too-long",
             "operator-not-allowed", "bad-literal", "type-mismatch", "bad-regex",
             "bad-like-pattern", "no-attribute",
+            # ConfigHub's rules on catalog schemas (REFERENCE.md §2, §4, §6, §9)
+            "bad-key", "list-reference", "bad-json-path", "bad-operand", "bad-name",
         }  # fmt: skip
         assert err.position is not None and 0 <= err.position < len(text)
         assert err.position + err.length <= len(text)

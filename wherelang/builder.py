@@ -31,7 +31,7 @@ Bound to a schema, every condition is checked as it is built and comes back type
 >>> units.Slgu == "x"
 Traceback (most recent call last):
 ...
-wherelang.errors.WhereValidationError: unknown attribute 'Slgu' of Unit (line 1, column 1)
+wherelang.errors.WhereValidationError: unrecognized attribute name `Slgu` (line 1, column 1)
   Slgu = 'x'
   ^^^^
 hint: did you mean 'Slug'?

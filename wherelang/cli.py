@@ -32,7 +32,7 @@ EXIT_USAGE = 2
 DESCRIPTION = """\
 Check, format, encode and run where expressions of ConfigHub-style list APIs.
 
-  wherelang filter --sample --where "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0"
+  wherelang filter --sample --where "Labels.tier = 'backend' AND LEN(ApplyGates) > 0"
   wherelang check --entity Unit "CreatedAt >= '2025-01-07' AND Slug = 'test'"
   wherelang encode --entity Unit --where "Slug = 'a b'" --select DisplayName
 
@@ -222,7 +222,12 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
             print()
             continue
         try:
-            print(parse(text, schema=schema, extended=args.extended))
+            # Read leniently (any letter case, any blanks), print canonical text; at the
+            # strict level that text must then be what the server takes.
+            canonical = str(parse(text, schema=schema, extended=True))
+            if not args.extended:
+                canonical = str(parse(canonical, schema=schema))
+            print(canonical)
         except WhereError as err:
             _report(_in_input(err, whole, offset))
             print()

@@ -15,7 +15,7 @@ message, reason, parameter, position and hint.
 >>> api.list("Unit", where="Slgu = 'x'")
 Traceback (most recent call last):
 ...
-wherelang.errors.WhereValidationError: where: unknown attribute 'Slgu' of Unit (line 1, column 1)
+wherelang.errors.WhereValidationError: where: unrecognized attribute name `Slgu` (line 1, column 1)
 ...
 """
 

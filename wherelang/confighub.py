@@ -1,13 +1,18 @@
 """The ConfigHub entity types as ready schemas.
 
-The facts (attributes and their types, the filterable and includable lists, relations)
-come from ConfigHub's public API typings and ship in ``wherelang/data/confighub.json``.
-Schemas are built on first use and shared.
+The catalog is ConfigHub's own attribute table (``where_attributes.json`` of
+confighub/sdk, the names its where parser accepts), written into
+``wherelang/data/confighub.json`` by ``scripts/make_catalog.py``. Every attribute of the
+table is filterable; its references are relations, and the expandable ones are what
+``include`` expands and the prefixes a strict where expression may use
+(``UpstreamUnit.Slug``, ``FromLink.*.Slug``). Schemas are built on first use and shared.
 
 >>> from wherelang import confighub, parse
 >>> unit = confighub.schema("Unit")
 >>> unit.attribute("HeadRevisionNum").type.kind.value
 'int'
+>>> confighub.data_type(unit, "ValidationTriggerIDs")
+'map[string]uuid'
 >>> unit.relation("UpstreamSpace").via
 'UpstreamSpaceID'
 >>> print(parse("Space.Labels.Environment = 'prod'", schema=unit).left.hops)
@@ -25,7 +30,7 @@ from typing import Any
 from .errors import WhereValidationError
 from .schema import Attribute, Kind, Relation, Schema, Type
 
-__all__ = ["schema", "names", "MAX_KEY"]
+__all__ = ["schema", "names", "data_type", "is_catalog", "MAX_KEY"]
 
 #: The remote API's limit on a label or map key in a path.
 MAX_KEY = 128
@@ -47,7 +52,7 @@ def names() -> tuple[str, ...]:
     """The entity types of the catalog, sorted.
 
     >>> len(names()), names()[:3]
-    (20, ('Attribute', 'BridgeWorker', 'ChangeSet'))
+    (29, ('Attestation', 'Attribute', 'BridgeWorker'))
     """
     return tuple(sorted(_catalog()))
 
@@ -91,48 +96,57 @@ def _unknown(name: str) -> WhereValidationError:
     )
 
 
-def _relation_field(via: str) -> str:
-    # SpaceID -> Space, UpstreamSpaceID -> UpstreamSpace, AttributeIDs -> Attributes
-    if via.endswith("IDs"):
-        return via[:-3] + "s"
-    if via.endswith("ID"):
-        return via[:-2]
-    return via
+def is_catalog(schema: Schema) -> bool:
+    """Whether ``schema`` is one of this catalog's, whose strict rules are ConfigHub's."""
+    return schema.resolver is _lookup
+
+
+def data_type(schema: Schema, attribute: str) -> str | None:
+    """ConfigHub's data type of ``attribute`` (``'map[string]bool'``), or None."""
+    if not is_catalog(schema):
+        return None
+    spec = _catalog()[schema.name]["attributes"].get(attribute)
+    return None if spec is None else spec.get("dataType")
+
+
+@lru_cache(maxsize=1)
+def keyed_maps() -> frozenset[str]:
+    """Names that are a keyed map in any entity type (ConfigHub's IsKeyedMap, §0)."""
+    keyed = {"map[string]string", "map[string]bool", "map[uuid]string", "map[string]uuid",
+             "map[string]map[string]map[uuid]bool"}  # fmt: skip
+    return frozenset(
+        name
+        for spec in _catalog().values()
+        for name, attr in spec["attributes"].items()
+        if attr.get("dataType") in keyed
+    )
+
+
+# What contains matches: text, and the maps of text or flags the API's typings searched.
+_SEARCHED = frozenset({"string", "map[string]string", "map[string]bool"})
 
 
 def _build(name: str, spec: dict[str, Any]) -> Schema:
-    filterable = set(spec["filterable"])
-    includable = set(spec["includable"])
     own_id: str | None = spec.get("id")
     always = {own_id, "Slug", *_PARENTS}
     attributes = []
     for attr_name, attr_spec in spec["attributes"].items():
-        type = Type.of({k: v for k, v in attr_spec.items() if k != "nullable"})
-        usable = attr_name in filterable
+        type = Type.of({k: v for k, v in attr_spec.items() if k in ("type", "items", "values", "keys")})
+        usable = attr_spec.get("filterable", True)
         attributes.append(
             Attribute(
                 attr_name,
                 type,
                 nullable=bool(attr_spec.get("nullable", False)),
                 filterable=usable,
-                searchable=usable and type.kind in (Kind.STRING, Kind.MAP),
+                searchable=usable and attr_spec.get("dataType") in _SEARCHED,
                 always=attr_name in always,
             )
         )
-    include = spec.get("include", {})
-    relations = []
-    for via, entity in spec.get("relations", {}).items():
-        entry = include.get(via)
-        attr = spec["attributes"].get(via, {})
-        relations.append(
-            Relation(
-                entry["field"] if entry else _relation_field(via),
-                via,
-                entry["entity"] if entry else entity,
-                many=bool(entry["many"]) if entry else attr.get("type") == "array",
-                includable=via in includable,
-            )
-        )
+    relations = [
+        Relation(rel["field"], via, rel["entity"], many=rel["many"], includable=rel["expandable"])
+        for via, rel in spec.get("relations", {}).items()
+    ]
     return Schema(
         name, attributes, relations, id=own_id, resolver=_lookup, max_key=MAX_KEY
     )

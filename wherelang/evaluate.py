@@ -1287,6 +1287,8 @@ class _Generator:
     def join(self, word: str, codes: list[str]) -> str:
         """``codes`` joined by ``and`` or ``or``. When long, each run of about _PIECE
         characters becomes a function of its own, compiled on its own."""
+        if not codes:  # an empty expression (no terms) keeps everything
+            return "True" if word == "and" else "False"
         if sum(map(len, codes)) <= _PIECE or self.uses_bound(codes):
             return "(" + f" {word} ".join(codes) + ")"
         calls: list[str] = []
@@ -1683,8 +1685,8 @@ def compile(
     are cached by expression, schema and options.
 
     >>> from wherelang import compile, confighub
-    >>> p = compile("LEN(ApprovedBy) > 0 AND Labels.tier IS NULL", confighub.schema("Unit"))
-    >>> p({"ApprovedBy": ["7C61626F-DDBE-41AF-93F6-B69F4AB6D308"]}), p({})
+    >>> p = compile("LEN(FromLinkID) > 0 AND Labels.tier IS NULL", confighub.schema("Unit"))
+    >>> p({"FromLinkID": ["7C61626F-DDBE-41AF-93F6-B69F4AB6D308"]}), p({})
     (True, False)
     """
     if isinstance(where, Predicate):
@@ -1731,10 +1733,10 @@ def filter(
     """The entities that match ``where``, lazily and in order (see :func:`compile`).
 
     >>> from wherelang import filter, confighub
-    >>> units = [{"Slug": "app-1", "HeadRevisionNum": 3, "LiveRevisionNum": 2},
-    ...          {"Slug": "app-2", "HeadRevisionNum": 2, "LiveRevisionNum": 2},
+    >>> units = [{"Slug": "app-1", "HeadRevisionNum": 3, "LastReleasedRevisionNum": 2},
+    ...          {"Slug": "app-2", "HeadRevisionNum": 2, "LastReleasedRevisionNum": 2},
     ...          {"Slug": "db", "HeadRevisionNum": None}]
-    >>> [u["Slug"] for u in filter(units, "HeadRevisionNum > LiveRevisionNum",
+    >>> [u["Slug"] for u in filter(units, "HeadRevisionNum > LastReleasedRevisionNum",
     ...                            confighub.schema("Unit"))]
     ['app-1']
     """

@@ -9,7 +9,7 @@ handlers that answer every :class:`~wherelang.errors.WhereError` (and FastAPI's 
 request validation errors) with 400 and the remote API's body, extended with where the
 problem is::
 
-    {"Code": "400", "Message": "where: unknown attribute 'Slgu' of Unit (at offset 0);
+    {"Code": "400", "Message": "where: unrecognized attribute name `Slgu` (at offset 0);
      did you mean 'Slug'?", "Reason": "unknown-attribute", "Parameter": "where",
      "Position": 0, "Length": 4, "Hint": "did you mean 'Slug'?"}
 """
@@ -34,7 +34,7 @@ __all__ = ["list_query", "install", "error_body", "PARAMETER_DOCS"]
 PARAMETER_DOCS: dict[str, tuple[str, list[str]]] = {
     "where": (
         "A where expression over the entity's attributes: comparisons joined by AND "
-        "(`Labels.tier = 'backend' AND LEN(ApprovedBy) > 0`).",
+        "(`Labels.tier = 'backend' AND LEN(ApplyGates) > 0`).",
         ["Labels.tier = 'backend'", "CreatedAt >= '2025-01-07' AND Slug LIKE 'api-%'"],
     ),
     "filter": (

@@ -146,7 +146,7 @@ class Node:
         ``str(node)`` writes either, unchecked, for display.
 
         >>> from wherelang import attr, parse
-        >>> parse("slug='x' and  Labels.tier ilike 'b%'").to_where()
+        >>> parse("slug='x' and  Labels.tier ilike 'b%'", extended=True).to_where()
         "slug = 'x' AND Labels.tier ILIKE 'b%'"
         >>> (attr.HeadRevisionNum > -1).to_where()
         Traceback (most recent call last):
@@ -154,7 +154,7 @@ class Node:
         wherelang.errors.WhereSyntaxError: negative numbers are only in the extended syntax, which the remote API rejects (line 1, column 19)
           HeadRevisionNum > -1
                             ^^
-        hint: pass extended=True to to_where() or to_query() to write it anyway
+        hint: pass extended=True to to_where() or to_query() to write it anyway; extended=True accepts it
         >>> (attr.HeadRevisionNum > -1).to_where(extended=True)
         'HeadRevisionNum > -1'
         """

@@ -23,6 +23,7 @@ from lark.parsers.lalr_analysis import LALR_Analyzer, Shift
 from lark.parsers.lalr_parser import _Parser as _LarkParser
 from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
+from . import strict as strict_rules
 from .errors import WhereSyntaxError, not_text
 from .nodes import (
     And,
@@ -98,14 +99,15 @@ _CEILINGS = {
 MAX_LIMITS = Limits(**_CEILINGS)
 
 
-#: The remote API's limits (SPEC §1). Strict strings may not hold ' " or \.
+#: The remote API's limits (REFERENCE.md §1, §6): 8192 bytes in all, names of 41 letters,
+#: integers of 10 digits, 1000 values in an IN list. Strict strings may not hold ' " or \.
 STRICT_LIMITS = Limits(
-    max_length=4096,
+    max_length=8192,
     max_depth=1,
     max_in_list=1_000,
     max_name=41,
-    max_key=128,
-    max_string=255,
+    max_key=8192,
+    max_string=8192,
     max_digits=10,
 )
 
@@ -113,7 +115,7 @@ STRICT_LIMITS = Limits(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 # In the raw token a quote inside the string is written ''.
-_STRICT_FORBIDDEN = re.compile(r"''|[\"\\]")
+_STRICT_FORBIDDEN = re.compile(r"['\"\\\x00-\x1f\x7f]")
 
 
 def grammar_text() -> str:
@@ -199,7 +201,11 @@ class _Lexer:
         self.trailing = re.compile(f"(?:{skip})*+")
 
     def tokens(self, text: str, limits: Limits, strict: bool) -> list[_Token]:
-        """All tokens; a character no token starts with ends the list as a _BAD token."""
+        """All tokens; a character no token starts with ends the list as a _BAD token.
+
+        At the strict level each token also passes ConfigHub's lexical rules
+        (wherelang/strict.py); the checks run only on tokens that may break one.
+        """
         keywords = self.keywords
         max_name = limits.max_name
         max_string = limits.max_string + 2
@@ -207,26 +213,56 @@ class _Lexer:
         out: list[_Token] = []
         append = out.append
         stop = 0
+        prev = ""
         for m in iter(cast(Any, self.master).scanner(text).match, None):
             kind: str = m.lastgroup
             start, stop = m.span(kind)
             value = text[start:stop]
             if kind == "PATH":
                 kind = keywords.get(value, kind)
-                if stop - start > max_name and kind == "PATH":
-                    _check_path(text, value, start, limits)
+                if kind == "PATH":
+                    if stop - start > max_name:
+                        _check_path(text, value, start, limits)
+                    if strict and not value.isalpha() and _STRICT_NAME(value) is None:
+                        if not (start and text[start - 1].isdigit()):  # 1e3: the parser says
+                            strict_rules.name(text, value, start)
+                elif strict:
+                    if value not in _STRICT_SPELLINGS and kind in _STRICT_KEYWORDS:
+                        strict_rules.keyword(text, value, start)
+                    if prev in _JOINERS and kind in _JOINED:
+                        strict_rules.joined(text, out[-1].end_pos, start, value)
+                    elif kind == "AND" and prev and (
+                        m.start() == start or text[stop : stop + 1] not in _BLANKS
+                    ):
+                        strict_rules.and_blanks(text, start, stop, m.start() < start)
+                    elif kind == "LEN":
+                        strict_rules.length(text, start)
             elif kind == "STRING":
-                if stop - start > max_string or (strict and _STRICT_FORBIDDEN.search(value)):
+                if stop - start > max_string or (
+                    strict and _STRICT_FORBIDDEN.search(value, 1, len(value) - 1)
+                ):
                     _check_string(text, value, start, limits, strict)
             elif kind == "INT" or kind == "DECIMAL":
                 if stop - start > max_digits or (strict and value[0] == "-"):
                     _check_number(text, value, start, limits, strict)
             append(_new(_Token, (kind, value, start, stop)))
+            prev = kind
         trailing = self.trailing.match(text, stop)
         end = trailing.end() if trailing else stop
         if end < len(text):
             append(_new(_Token, (_BAD, text[end], end, end + 1)))
+        if strict and strict_rules.odd_blanks(text):
+            strict_rules.blanks(text, out)
         return out
+
+
+# The strict level's spelling of keywords (strict.py); IS and NOT join the next word.
+_STRICT_SPELLINGS = strict_rules.STRICT_SPELLINGS
+_STRICT_KEYWORDS = strict_rules.STRICT_KEYWORDS
+_STRICT_NAME = strict_rules._NAME.match
+_JOINERS = frozenset({"IS", "NOT"})
+_BLANKS = (" ", "\t")
+_JOINED = frozenset({"NOT", "NULL", "IN", "LIKE", "ILIKE", "TRUE", "FALSE"})
 
 
 def _case_variants(word: str) -> list[str]:
@@ -258,15 +294,8 @@ def _check_string(text: str, value: str, start: int, limits: Limits, strict: boo
     if len(inner) > limits.max_string:
         raise _limit(text, f"string longer than {limits.max_string} characters", span,
                      "use a shorter string")  # fmt: skip
-    if strict and any(ch in inner for ch in "'\"\\"):
-        raise WhereSyntaxError(
-            "strict-string",
-            "strings in the strict syntax may not contain ' \" or \\",
-            text=text,
-            position=start,
-            length=len(value),
-            hint="the remote API rejects them; use LIKE with _ for that character",
-        )
+    if strict and _STRICT_FORBIDDEN.search(value, 1, len(value) - 1):
+        strict_rules.string(text, value, start)
 
 
 def _check_number(text: str, value: str, start: int, limits: Limits, strict: bool) -> None:
@@ -809,10 +838,6 @@ def _syntax_error(text: str, pos: int, token: _Token | None, expected: set[str])
             word = trailing.group(1).upper()
             return error(f"trailing-{word.lower()}", f"{word} at the end needs a condition after it",
                          len(word), f"remove the trailing {word} or add a condition")  # fmt: skip
-        if not text.strip():
-            pos = 0
-            return error("empty", "the expression is empty", len(text),
-                         "write a condition such as Slug = 'x'")  # fmt: skip
         return error("unexpected-end", "unexpected end of the input")
     if token_type in ("AND", "OR") and re.search(r"\b(AND|OR)$", before, re.I):
         return error("missing-condition", f"{token_type} follows {before[-3:].strip().upper()} with no condition between",
@@ -933,6 +958,10 @@ def _attempt(text: str, start: str, limits: Limits) -> tuple[Expr | WhereSyntaxE
 def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
     if not isinstance(text, str):
         raise not_text(text)
+    if not extended and limits is STRICT_LIMITS:
+        too_long = strict_rules.too_long(text)
+        if too_long is not None:
+            raise _extended_hint(too_long, text)
     if len(text) > limits.max_length:
         raise WhereSyntaxError(
             "limit-exceeded",
@@ -951,8 +980,18 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
                 position=bad.start(),
                 hint="decode the input as UTF-8 text before parsing it",
             )
+    if not text.strip(" \t\r\n\f"):
+        # No terms: ConfigHub takes it as a filter that keeps everything (§1).
+        if not extended:
+            _strict_check(text, lambda: strict_rules.blanks(text, []))
+        return And((), Span(0, len(text)))
     result, failed_at = _attempt(text, "extended" if extended else "strict", limits)
+    if not extended and not isinstance(result, WhereSyntaxError):
+        tree = result
+        _strict_check(text, lambda: strict_rules.check_tree(tree, text))
     if isinstance(result, WhereSyntaxError):
+        if not extended and result.code in strict_rules.CODES:
+            raise _extended_hint(result, text)
         if not extended and result.code not in _NOT_EXTENDED_CODES:
             # The extended syntax gets further: the strict failure is an extended-only construct.
             wider, wider_failed_at = _attempt(text, "extended", Limits())
@@ -963,6 +1002,26 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
         raise result
     _check_tree(result, text, limits, extended)
     return result
+
+
+def _strict_check(text: str, check: Callable[[], None]) -> WhereSyntaxError | None:
+    """Run a strict rule; its error, with a hint when the extended level takes the text."""
+    try:
+        check()
+    except WhereSyntaxError as exc:
+        raise _extended_hint(exc, text) from None
+    return None
+
+
+def _extended_hint(exc: WhereSyntaxError, text: str) -> WhereSyntaxError:
+    """``exc``, its hint saying so when the extended level accepts ``text``."""
+    wider, _ = _attempt(text, "extended", _EXTENDED_LIMITS)
+    if isinstance(wider, WhereSyntaxError) and exc.code == "strict-keyword":
+        return wider  # wrong at both levels: the real mistake is not the letter case
+    if not isinstance(wider, WhereSyntaxError) or not text.strip(" \t\r\n\f"):
+        note = "extended=True accepts it"
+        exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+    return exc
 
 
 # Failures that the extended syntax cannot cure, or that have a better message.
@@ -1047,5 +1106,5 @@ def parse(
     if schema is not None:
         from .validate import validate
 
-        return validate(expr, schema, text=text)
+        return validate(expr, schema, text=text, extended=extended)
     return expr

@@ -466,9 +466,9 @@ class ListQuery(BaseModel):
         With ``select``: those, plus the ID, parent IDs and ``Slug``, plus every
         attribute that ``where`` (or ``condition``) and ``contains`` use.
 
-        >>> q = ListQuery(schema="Unit", where="LEN(ApprovedBy) > 0", select=["DisplayName"])
+        >>> q = ListQuery(schema="Unit", where="LEN(ApplyGates) > 0", select=["DisplayName"])
         >>> q.returned()
-        ('ApprovedBy', 'DisplayName', 'OrganizationID', 'Slug', 'SpaceID', 'UnitID')
+        ('ApplyGates', 'DisplayName', 'OrganizationID', 'Slug', 'SpaceID', 'UnitID')
         """
         if self.select is None:
             return None
@@ -540,13 +540,12 @@ class ListQuery(BaseModel):
         ``include``, in the extended response shape ``{"Unit": {...}, "Space": {...}}``.
 
         >>> from wherelang import ListQuery, sample
-        >>> q = ListQuery(schema="Unit", where="Labels.tier = 'backend' AND LEN(ApprovedBy) > 1",
+        >>> q = ListQuery(schema="Unit", where="Labels.tier = 'backend' AND LEN(ApplyGates) > 0",
         ...               contains="ledger", select=["DisplayName"], include=["SpaceID"])
         >>> for item in q.apply(sample.entities("Unit"), resolver=sample.store()):
         ...     print(item["Unit"]["DisplayName"], "in", item["Space"]["Slug"])
         Ledger in payments-staging
-        Ledger in payments-prod
-        Ledger migrations in payments-prod
+        Ledger migrations in payments-dev
         """
         if self.continuation is not None and after is None:
             raise WhereValidationError(

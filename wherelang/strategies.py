@@ -38,6 +38,7 @@ from .nodes import (
     In,
     IsNull,
     Len,
+    Family,
     Literal,
     Not,
     Op,
@@ -47,6 +48,7 @@ from .nodes import (
     Truth,
 )
 from .parser import STRICT_LIMITS, Limits
+from .strict import portable_regex_error
 from .text import format_path, quote_string
 
 __all__ = ["expressions", "where_texts", "paths", "literals"]
@@ -68,8 +70,9 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _DIGITS = "0123456789"
 _ANY_CHARS = st.characters(codec="utf-8")
 
-# Strict strings hold no ' " or \; no string holds a lone surrogate (not Unicode text).
-_STRICT_CHARS = st.characters(codec="utf-8", exclude_characters="'\"\\")
+# Strict strings hold no ' " \ or control character (REFERENCE.md §6); no string holds a
+# lone surrogate (not Unicode text).
+_STRICT_CHARS = st.characters(codec="utf-8", exclude_characters="'\"\\", exclude_categories=["Cc"])
 
 
 def _limits(extended: bool) -> Limits:
@@ -77,7 +80,11 @@ def _limits(extended: bool) -> Limits:
 
 
 def paths(extended: bool = False) -> st.SearchStrategy[Path]:
-    """Attribute paths: a name, then relation hops or map-key segments (some quoted)."""
+    """Attribute paths: a name, then relation hops or map-key segments (some quoted).
+
+    Strict paths are what ConfigHub's parser reads: a name of letters, keys unquoted."""
+    if not extended:
+        return _strict_paths()
     limits = _limits(extended)
     # Built from characters rather than st.from_regex, which is several times slower.
     name = st.sampled_from(_COMMON_NAMES) | st.builds(
@@ -101,6 +108,18 @@ def paths(extended: bool = False) -> st.SearchStrategy[Path]:
     ).filter(lambda p: len(p.segments) > 1 or p.segments[0].upper() not in _KEYWORDS)
 
 
+def _strict_paths() -> st.SearchStrategy[Path]:
+    name = st.sampled_from([n for n in _COMMON_NAMES if n.isalpha()]) | st.text(
+        _LETTERS, min_size=1, max_size=41
+    )
+    key = st.sampled_from(["tier", "app", "io/name", "complete/no-placeholders", "a-b_c", "9"]) | (
+        st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9_/-]{0,20}[A-Za-z0-9])?", fullmatch=True)
+    )
+    return st.builds(lambda first, rest: Path((first, *rest)), name, st.lists(key, max_size=3)).filter(
+        lambda p: len(p.segments) > 1 or p.segments[0].upper() not in _KEYWORDS
+    )
+
+
 def literals(extended: bool = False) -> st.SearchStrategy[Literal]:
     """Literal values as the parser gives them: str, int, bool and (extended) Decimal."""
     limits = _limits(extended)
@@ -118,7 +137,7 @@ def literals(extended: bool = False) -> st.SearchStrategy[Literal]:
         long = st.builds(
             lambda part, size: (part * size)[:size],
             st.text(_STRICT_CHARS, min_size=1, max_size=4),
-            st.integers(200, limits.max_string),
+            st.integers(200, 1024),  # patterns are at most 1024 bytes
         )
         short = st.text(_STRICT_CHARS, max_size=60)
         text = st.one_of(short, short, short, short, long)
@@ -142,6 +161,12 @@ def _operands(extended: bool, left: bool) -> st.SearchStrategy[Operand]:
     options: list[st.SearchStrategy[Operand]] = (
         [path, path, path, length, literal] if left else [literal, literal, literal, path, length]
     )
+    if not extended:  # strict: an attribute on the left, never LEN on the right (§6)
+        # LEN( takes letters and dots only, 61 at most (§3)
+        length = path.map(lambda p: Path(p.segments[:2])).filter(
+            lambda p: all(s.isalpha() and s.isascii() for s in p.segments) and len(".".join(p.segments)) <= 61
+        ).map(lambda p: Len(p))
+        options = [path, path, path, length, length] if left else [literal, literal, literal, path, literal]
     return st.integers(0, 4).flatmap(lambda i: options[i])
 
 
@@ -149,13 +174,27 @@ def _predicates(extended: bool) -> st.SearchStrategy[Expr]:
     ops = [op for op in Op if extended or op.strict]
     operand = _operands(extended, left=True)
     compare = st.builds(Compare, operand, st.sampled_from(ops), _operands(extended, left=False))
-    in_list = st.builds(
-        In, operand, st.lists(literals(extended), min_size=1, max_size=5).map(tuple), st.booleans()
-    )
+    values = st.lists(literals(extended), min_size=1, max_size=5).map(tuple)
+    if not extended:  # one kind of value in a strict list (§7)
+        values = values.map(lambda vs: tuple(v for v in vs if type(v.value) is type(vs[0].value)))
+    in_list = st.builds(In, operand, values, st.booleans())
     is_null = st.builds(IsNull, operand, st.booleans())
+    if not extended:
+        compare = compare.map(_strict_pattern)
     comparison = st.one_of(compare, compare, in_list, is_null)  # most conditions compare
     truth = st.builds(Truth, comparison, st.booleans(), st.booleans())
     return st.one_of(comparison, truth)
+
+
+def _strict_pattern(node: Compare) -> Compare:
+    """``node``, its pattern made portable (§8) and at most 1024 bytes where it is not."""
+    value = node.right.value if isinstance(node.right, Literal) else None
+    if not isinstance(value, str) or node.op.family not in (Family.LIKE, Family.REGEX):
+        return node
+    fixed = value.encode()[:1024].decode(errors="ignore")
+    if node.op.family is Family.REGEX and portable_regex_error(fixed) is not None:
+        fixed = "".join(c for c in fixed if c.isalnum())
+    return node if fixed == value else Compare(node.left, node.op, Literal(fixed))
 
 
 def _flat(kind: type[And] | type[Or], items: list[Expr]) -> Expr:
@@ -195,12 +234,14 @@ def _trees(
             )
 
         tree = st.recursive(predicate, extend, max_leaves=max_leaves)
-    return tree.filter(lambda e: len(str(e)) <= limit)
+    return tree.filter(lambda e: len(str(e).encode()) <= limit)  # strict: bytes (§1)
 
 
 # --- writing a tree as text, the ways a person might ---------------------------
 
 _SPACES = [" ", " ", " ", "  ", "\t", "\n", "\r\n", " \t "]
+# Blanks of the strict syntax: space and tab (REFERENCE.md §1).
+_STRICT_SPACES = [" ", " ", " ", "  ", "\t", " \t "]
 _WORD = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 # Other spellings of an operator: (spelling, extended only).
@@ -228,6 +269,9 @@ class _Writer:
         return self.rnd.choice(options)
 
     def keyword(self, word: str) -> None:
+        if not self.extended:  # upper case, one space inside (REFERENCE.md §5)
+            self.tokens.append(word)
+            return
         for part in word.split(" "):
             style = self.choice(["upper", "upper", "lower", "title", "mixed"])
             if style == "lower":
@@ -240,7 +284,7 @@ class _Writer:
 
     def path(self, node: Path) -> None:
         text = format_path(node.segments)
-        if len(node.segments) > 1 and self.rnd.random() < 0.3:
+        if len(node.segments) > 1 and self.extended and self.rnd.random() < 0.3:
             # Quote a key segment that needs no quotes: the same path.
             text = ".".join([node.segments[0], *(quote_string(s) for s in node.segments[1:])])
         self.tokens.append(text)
@@ -248,6 +292,8 @@ class _Writer:
     def operand(self, node: Operand) -> None:
         if isinstance(node, Path):
             self.path(node)
+        elif isinstance(node, Len) and not self.extended:  # LEN( with nothing inside (§3)
+            self.tokens.append(f"LEN({format_path(node.path.segments)})")
         elif isinstance(node, Len):
             self.keyword("LEN")
             self.tokens.append("(")
@@ -257,7 +303,9 @@ class _Writer:
             self.literal(node)  # type: ignore[arg-type]
 
     def literal(self, node: Literal) -> None:
-        if isinstance(node.value, bool):
+        if isinstance(node.value, bool) and not self.extended:
+            self.tokens.append(self.choice(["true", "TRUE"] if node.value else ["false", "FALSE"]))
+        elif isinstance(node.value, bool):
             self.keyword("TRUE" if node.value else "FALSE")
         else:
             self.tokens.append(node.to_where())
@@ -299,8 +347,7 @@ class _Writer:
     def predicate(self, node: Expr) -> None:
         if isinstance(node, Truth):
             self.predicate(node.expr)
-            self.keyword("IS NOT" if node.negated else "IS")
-            self.keyword("TRUE" if node.value else "FALSE")
+            self.keyword(("IS NOT " if node.negated else "IS ") + ("TRUE" if node.value else "FALSE"))
         elif isinstance(node, Compare):
             self.operand(node.left)
             self.op(node.op)
@@ -321,19 +368,23 @@ class _Writer:
             raise TypeError(node)
 
     def text(self) -> str:
-        out = [self.choice(["", "", " ", "\n "])]
+        strict = not self.extended
+        spaces = _STRICT_SPACES if strict else _SPACES
+        out = [self.choice(["", "", " ", "\t" if strict else "\n "])]
         previous = ""
         for token in self.tokens:
-            # Two word characters, or two quotes, must not touch.
+            # Two word characters, or two quotes, must not touch; strict AND has blanks
+            # on both sides (REFERENCE.md §1).
             must = bool(previous) and (
                 (previous[-1] in _WORD and token[0] in _WORD)
                 or (previous[-1] == "'" and token[0] == "'")
+                or (strict and (token == "AND" or previous == "AND"))
             )
             if previous:
-                out.append(self.choice(_SPACES) if must else self.choice(["", *_SPACES]))
+                out.append(self.choice(spaces) if must else self.choice(["", *spaces]))
             out.append(token)
             previous = token
-        out.append(self.choice(["", "", " ", "\t\n"]))
+        out.append(self.choice(["", "", " ", "\t" if strict else "\t\n"]))
         return "".join(out)
 
 
@@ -348,7 +399,7 @@ def where_texts(extended: bool = False) -> st.SearchStrategy[str]:
         writer.expr(draw(trees), _OR_LEVEL)
         return writer.text()
 
-    return write().filter(lambda t: len(t) <= limit)
+    return write().filter(lambda t: len(t.encode()) <= limit)
 
 
 # --- well-typed expressions for a schema -------------------------------------------
@@ -356,7 +407,6 @@ def where_texts(extended: bool = False) -> st.SearchStrategy[str]:
 # Appended by the schemas area: trees in the parser's shape (Path, raw literals) that
 # validate against a given schema, for property tests of evaluation and SQL.
 
-from .nodes import Family  # noqa: E402
 from .schema import Kind, Schema, Type  # noqa: E402
 from .validate import IN_KINDS, LEN_KINDS, OPERATORS  # noqa: E402
 
@@ -385,6 +435,10 @@ def expressions_for(
     ...     assert parse(expr.to_where(), schema=unit) == validate(expr, unit)
     >>> test_typed()
     """
+    from . import confighub
+
+    if not extended and confighub.is_catalog(schema):
+        return _trees(_hub_predicates(schema), extended, max_leaves=10)
     targets = _targets(schema, extended, hops)
     if not targets:
         raise ValueError(f"{schema.name} has no filterable attribute to generate conditions on")
@@ -405,6 +459,154 @@ def expressions_for(
     return _trees(predicate, extended, max_leaves=10)
 
 
+# --- ConfigHub's strict level on a catalog schema (REFERENCE.md §2-§9) ------------------
+#
+# What the server's parser takes, drawn per data type: prefixes (the entity's own name,
+# included references, Prefix.*.Attr over lists of references), keys of each map's form
+# (label, gate space/trigger/function:N, Values, UUID), Permissions.<Action>.UserIDs,
+# JSON paths (keys, ~1, indexes, *, ?key=value, the .| split) and LEN.
+
+_SLUGS = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+_FUNCTIONS = st.from_regex(r"[A-Za-z0-9][-_A-Za-z0-9]{0,10}", fullmatch=True)
+_HUB_KEYS: dict[str, st.SearchStrategy[str]] = {
+    "label": st.sampled_from(["tier", "app.kubernetes.io/name", "team", "x9"])
+    | st.from_regex(r"[A-Za-z0-9]([-_./A-Za-z0-9]{0,12}[A-Za-z0-9])?", fullmatch=True).filter(
+        lambda k: ".." not in k and "./" not in k and "/." not in k
+    ),
+    "name": _FUNCTIONS,
+    "gate": st.builds(
+        lambda space, trigger, fn, n: f"{space}/{trigger}/{fn}{n}" if space else f"{trigger}/{fn}{n}",
+        st.none() | _SLUGS, _SLUGS, _FUNCTIONS, st.sampled_from(["", "", ":1", ":2", ":12"]),
+    ),
+    "values": st.builds(
+        lambda space, trigger, fn: f"{space}/{trigger}/{fn}" if space else f"{trigger}/{fn}",
+        st.none() | _SLUGS, _SLUGS, _FUNCTIONS,
+    ),
+}  # fmt: skip
+_JSON_KEY = st.sampled_from(["spec", "metadata", "name", "containers", "a~1b", "$ref", "_x", "image"])
+_JSON_SEGMENT = st.one_of(
+    _JSON_KEY, _JSON_KEY, st.integers(0, 3).map(str), st.just("*"),
+    st.sampled_from(["?name=web", "?kind=Deployment"]),
+)  # fmt: skip
+
+
+def _json_path() -> st.SearchStrategy[tuple[str, ...]]:
+    split = st.lists(_JSON_KEY | st.integers(0, 3).map(str), min_size=1, max_size=2)
+    return st.builds(
+        lambda head, tail: (*head, "|" + tail[0], *tail[1:]) if tail else tuple(head),
+        st.lists(_JSON_SEGMENT, min_size=1, max_size=3),
+        st.none() | split,
+    )
+
+
+def _hub_predicates(schema: Schema) -> st.SearchStrategy[Expr]:
+    from . import confighub
+    from .validate import HUB_KEY_FORMS, _hub_operator_error
+
+    literal_kinds = {"string", "int", "bool", "uuid", "time"}
+    options: list[st.SearchStrategy[Expr]] = []
+    plain: dict[str, list[tuple[str, ...]]] = {}  # right-hand candidates by data type
+
+    def scalar(path: tuple[str, ...], dt: str) -> None:
+        type = Type(Kind(dt))
+        literal = _typed_literals(type, False)
+        ops = [op for op in Op if op.strict and op.family in OPERATORS[type.kind]
+               and _hub_operator_error(op.text, dt, False) is None]  # fmt: skip
+        p = Path(path)
+        for op in ops:
+            if op.family in (Family.LIKE, Family.REGEX):
+                options.append(st.builds(Compare, st.just(p), st.just(op), _patterns(op, False)
+                                         .map(lambda lit: Literal(_portable(lit.value)))))  # fmt: skip
+            else:
+                options.append(st.builds(Compare, st.just(p), st.just(op), literal))
+        options.append(st.builds(IsNull, st.just(p), st.booleans()))
+        options.append(st.builds(In, st.just(p), st.lists(literal, min_size=1, max_size=3).map(tuple),
+                                 st.booleans()))  # fmt: skip
+        plain.setdefault(dt, []).append(path)
+
+    def attribute(entity: Schema, prefix: tuple[str, ...], name: str, top: bool) -> None:
+        dt = confighub.data_type(entity, name) or ""
+        path = (*prefix, *name.split("."))
+        if dt in literal_kinds:
+            scalar(path, dt)
+        elif dt == "[]uuid":
+            options.append(st.builds(Compare, st.just(Path(path)), st.just(Op.HAS),
+                                     _uuid_texts().map(lambda u: Literal(u))))  # fmt: skip
+            if "." not in name:
+                options.append(_lengths(path))
+        elif dt == "JSON":
+            p = Path(path)
+            options.append(st.builds(IsNull, st.just(p), st.booleans()))
+            options.append(st.builds(Compare, st.just(p), st.just(Op.HAS), st.sampled_from(["kind", "a"]).map(Literal)))
+            deeper = _json_path().map(lambda steps: Path((*path, *steps)))
+            value = st.sampled_from(["web", "3", "nginx:latest"]).map(Literal) | st.integers(0, 9).map(Literal)
+            options.append(st.builds(Compare, deeper, st.sampled_from([Op.EQ, Op.NE]), value))
+            options.append(st.builds(IsNull, deeper, st.booleans()))
+        elif dt == "map[string]map[string]map[uuid]bool":
+            action = st.sampled_from(["Admin", "Viewer", "Editor"])
+            options.append(st.builds(Compare, action.map(lambda a: Path((*path, a, "UserIDs"))),
+                                     st.just(Op.HAS), _uuid_texts().map(Literal)))  # fmt: skip
+            if top:
+                options.append(_lengths(path))
+        elif dt in ("map[string]string", "map[string]bool", "map[uuid]string", "map[string]uuid"):
+            field = name.split(".")[-1]
+            form = "uuid" if dt == "map[uuid]string" else HUB_KEY_FORMS.get(field)
+            options.append(st.builds(Compare, st.just(Path(path)), st.just(Op.HAS),
+                                     st.sampled_from(["tier", "a/b/c"]).map(Literal)))  # fmt: skip
+            if top and "." not in name:
+                options.append(_lengths(path))
+            if form is None:
+                return
+            keys = _uuid_texts() if form == "uuid" else _HUB_KEYS[form]
+            keyed = keys.map(lambda k: Path((*path, *k.split("."))))
+            value_dt = {"map[string]string": "string", "map[string]bool": "bool",
+                        "map[uuid]string": "string", "map[string]uuid": "uuid"}[dt]  # fmt: skip
+            literal = _typed_literals(Type(Kind(value_dt)), False)
+            ops = [Op.EQ, Op.NE] + ([Op.LIKE, Op.LT] if dt == "map[string]string" else [])
+            options.append(st.builds(Compare, keyed, st.sampled_from(ops), literal))
+            options.append(st.builds(IsNull, keyed, st.booleans()))
+
+    for attr in schema.attributes.values():
+        if attr.filterable:
+            attribute(schema, (), attr.name, True)
+    for relation in schema.relations.values():
+        related = schema.related(relation.field)
+        if not relation.includable or related is None:
+            continue
+        if not relation.many and relation.field in confighub.keyed_maps():
+            continue
+        prefix = (relation.field, "*") if relation.many else (relation.field,)
+        for attr in list(related.attributes.values())[:12]:
+            dt = confighub.data_type(related, attr.name)
+            if attr.filterable and "." not in attr.name and dt in literal_kinds:
+                attribute(related, prefix, attr.name, False)
+    for attr in list(schema.attributes.values())[:3]:  # the entity's own name as a prefix
+        if attr.filterable and confighub.data_type(schema, attr.name) in literal_kinds:
+            attribute(schema, (schema.name,), attr.name, False)
+    # An attribute of the same data type on the right (§6): plain, no key, no *.
+    for dt, found in plain.items():
+        rights = [p for p in found if "*" not in p]
+        if len(rights) > 1 and dt in ("string", "int", "time", "uuid"):
+            lefts = st.sampled_from(found).map(Path)
+            ops = [Op.EQ, Op.NE] + ([Op.LT, Op.GE] if dt in ("int", "time") else [])
+            options.append(st.builds(Compare, lefts, st.sampled_from(ops), st.sampled_from(rights).map(Path)))
+    if not options:
+        raise ValueError(f"{schema.name} has no filterable attribute to generate conditions on")
+    comparison = st.one_of(*options)
+    return st.one_of(comparison, st.builds(Truth, comparison, st.booleans(), st.booleans()))
+
+
+def _lengths(path: tuple[str, ...]) -> st.SearchStrategy[Expr]:
+    order = [op for op in Op if op.family in (Family.EQUALITY, Family.ORDER)]
+    return st.builds(Compare, st.just(Len(Path(path))), st.sampled_from(order),
+                     st.integers(0, 20).map(Literal))  # fmt: skip
+
+
+def _portable(pattern: object) -> str:
+    text = str(pattern)
+    return text if portable_regex_error(text) is None else "".join(c for c in text if c.isalnum())
+
+
 class _Target:
     """A path to something filterable, as a strategy of its segments, and its type."""
 
@@ -421,12 +623,12 @@ def _targets(schema: Schema, extended: bool, hops: int, prefix: tuple[str, ...] 
         name = attribute.name
         if not attribute.filterable or (not prefix and name.upper() in _KEYWORDS):
             continue
-        if len(name) > limits.max_name:
-            continue
+        if len(name) > limits.max_name or not (extended or (name.isalpha() and name.isascii())):
+            continue  # strict names are letters only (REFERENCE.md §2)
         out.append(_Target(st.just((*prefix, name)), attribute.type, attribute.type))
         if attribute.type.kind is Kind.MAP and attribute.type.values is not None:
             keys = _map_keys(attribute.type, extended, schema.max_key)
-            segments = keys.map(_with_key((*prefix, name)))
+            segments = keys.map(_with_key((*prefix, name)) if extended else _split_key((*prefix, name)))
             out.append(_Target(segments, attribute.type.values, attribute.type))
     if hops > 0:
         for relation in schema.relations.values():
@@ -434,6 +636,8 @@ def _targets(schema: Schema, extended: bool, hops: int, prefix: tuple[str, ...] 
             if relation.many or related is None or relation.field in schema.attributes:
                 continue
             if not prefix and relation.field.upper() in _KEYWORDS:
+                continue
+            if not extended and not (relation.field.isalpha() and relation.field.isascii()):
                 continue
             out.extend(_targets(related, extended, hops - 1, (*prefix, relation.field)))
     return out
@@ -443,10 +647,19 @@ def _with_key(path: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     return lambda key: (*path, key)
 
 
+def _split_key(path: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    # Strict keys are not quoted: a key with dots is written as its segments.
+    return lambda key: (*path, *key.split("."))
+
+
 def _map_keys(type: Type, extended: bool, max_key: int | None) -> st.SearchStrategy[str]:
     if type.keys is not None and type.keys.kind is Kind.UUID:
         return _uuid_texts()
     longest = min(_limits(extended).max_key, max_key or 1_024, 60)
+    if not extended:  # label keys, unquoted (REFERENCE.md §4)
+        return st.sampled_from(["tier", "app.kubernetes.io/name", "a-b_c", "9"]) | st.from_regex(
+            r"[A-Za-z0-9]([A-Za-z0-9_/-]{0,20}[A-Za-z0-9])?", fullmatch=True
+        )
     keys = st.sampled_from([k for k in _COMMON_KEYS if len(k) <= longest]) | st.from_regex(
         r"[A-Za-z0-9]([A-Za-z0-9._/-]{0,30}[A-Za-z0-9])?", fullmatch=True
     ) | st.text(max_size=min(longest, 20))  # fmt: skip
@@ -570,7 +783,8 @@ def _typed_predicates(target: _Target, targets: list[_Target], extended: bool) -
     for op in ops:
         if op.family in (Family.EQUALITY, Family.ORDER):
             options.append(st.builds(Compare, target.path, st.just(op), literal))
-            options.append(st.builds(Compare, literal, st.just(op), target.path))
+            if extended:  # strict: never a literal on the left (REFERENCE.md §6)
+                options.append(st.builds(Compare, literal, st.just(op), target.path))
             if peers:
                 other = st.sampled_from(peers).flatmap(lambda t: t.path)
                 options.append(st.builds(Compare, target.path, st.just(op), other))
@@ -587,11 +801,14 @@ def _typed_predicates(target: _Target, targets: list[_Target], extended: bool) -
                 element = _typed_literals(type.items, extended)
             options.append(st.builds(Compare, target.path, st.just(op), element))
         else:
-            options.append(st.builds(Compare, target.path, st.just(op), _patterns(op, extended)))
+            patterns = _patterns(op, extended)
+            if not extended:
+                patterns = patterns.map(lambda lit: Literal(_portable(lit.value)))
+            options.append(st.builds(Compare, target.path, st.just(op), patterns))
     if type.kind in IN_KINDS:
         values = st.lists(literal, min_size=1, max_size=4).map(tuple)
         options.append(st.builds(In, target.path, values, st.booleans()))
-    if type.kind in LEN_KINDS:
+    if type.kind in LEN_KINDS and (extended or target.type is target.attribute):
         length = target.path.map(lambda p: Len(p))
         counts = _typed_literals(_INT, extended)
         order = [op for op in Op if op.family in (Family.EQUALITY, Family.ORDER)]

@@ -26,8 +26,11 @@ from .nodes import (
 
 __all__ = ["to_where", "encode_query", "decode_query", "quote_string", "format_path"]
 
-# A key segment that needs no quotes (SPEC §1), minus the dot, which separates segments.
-_BARE_SEGMENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_/-]*[A-Za-z0-9])?")
+# A key segment that needs no quotes: a bare segment of the grammar's PATH (a key, `*`,
+# `|` or `?key=value`), minus the dot, which separates segments.
+_BARE_SEGMENT = re.compile(
+    r"(?:[A-Za-z0-9_$]|~1)(?:[A-Za-z0-9_/:$-]|~1)*|\*|\|(?:[A-Za-z0-9_$]|~1)(?:[A-Za-z0-9_/:$-]|~1)*|\?[A-Za-z_$](?:[A-Za-z0-9/_$-]|~1)*=[^.#'\"\\ \t\r\n\f]{1,255}"
+)
 
 # Precedence: a child binding looser than its parent needs parentheses.
 _OR, _AND, _NOT, _ATOM = 1, 2, 3, 4

@@ -40,7 +40,9 @@ _TIME_TEXT = re.compile(
 # The literal forms of SPEC §3, a subset of the above.
 _LITERAL = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|([+-][0-9]{2}:[0-9]{2}))?)?"
+    r"(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|([+-][0-9]{2}:[0-9]{2}))?"
+    # ConfigHub's '2006-01-02 15:04:05' layout: a space, no zone (REFERENCE.md §6)
+    r"| [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?)?"
 )
 
 _MAX_OFFSET_HOURS = 15  # PostgreSQL's MAX_TZDISP_HOUR: +15:59:59 is the widest offset

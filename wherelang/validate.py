@@ -31,6 +31,7 @@ from uuid import UUID
 
 import re2
 
+from . import strict as strict_rules
 from .errors import WhereValidationError
 from .nodes import (
     NO_SPAN,
@@ -41,6 +42,7 @@ from .nodes import (
     Family,
     In,
     IsNull,
+    JsonStep,
     Len,
     Literal,
     Not,
@@ -141,6 +143,8 @@ def parse_time(text: str) -> datetime | None:
     '2025-02-18T23:16:34+02:00'
     >>> parse_time("2025-02-18T23:16:34.1234567Z").isoformat()
     '2025-02-18T23:16:34.123457+00:00'
+    >>> parse_time("2025-01-07 10:00:00").isoformat()
+    '2025-01-07T10:00:00+00:00'
     >>> parse_time("yesterday") is None
     True
     """
@@ -700,7 +704,353 @@ def _literal_hint(type: Type) -> str:
     return f"write a value such as {example}" if example else "compare with IS NULL"
 
 
-def validate(expr: Expr, schema: Schema | str, *, text: str | None = None) -> Expr:
+# --- ConfigHub's rules (the strict level on a catalog schema) -------------------------
+#
+# REFERENCE.md §2-§9: ConfigHub's parser decides by its data types ("map[string]bool"),
+# by the name of a map (its key form) and by its own operator and literal tables, which
+# differ from SPEC §2's (it takes IN on bool and time, ordering on bool, any operator on
+# JSON). On a catalog schema the strict level applies exactly these; the extended level
+# takes what either the rules above or these take.
+
+_PERMISSIONS = "map[string]map[string]map[uuid]bool"
+_VALUE_MAPS = frozenset({"map[string]bool", "map[uuid]string", "map[string]uuid"})
+_KEYED = frozenset({"map[string]string", *_VALUE_MAPS, _PERMISSIONS})
+_LEN_TYPES = _KEYED | {"[]uuid"}
+_PATTERN_OPS = frozenset({"LIKE", "NOT LIKE", "ILIKE", "~", "~*", "!~", "!~*"})
+_EQ_NULL = frozenset({"=", "!=", "IS NULL", "IS NOT NULL"})
+_MAP_OPS = frozenset({"=", "!=", "IN", "NOT IN", "?", "IS NULL", "IS NOT NULL"})
+_LETTERS = re.compile(r"[A-Za-z]{1,41}")
+
+#: mapkeys.go: the key form of each map, by the map's name.
+HUB_KEY_FORMS: Mapping[str, str] = {
+    "Labels": "label", "Annotations": "label", "Facts": "label", "Guards": "name",
+    "Values": "values", "ValidationErrors": "gate", "ValidationWarnings": "gate",
+    "ValidationPassed": "gate", "ApplyGates": "gate", "ApplyWarnings": "gate",
+    "DeleteGates": "label", "DestroyGates": "label", "ValidationTriggerIDs": "gate",
+    "ValueTriggerIDs": "values",
+}  # fmt: skip
+
+# The message for a map whose name has no key form, by data type.
+_NO_KEY_FORM = {
+    "map[string]string": "unsupported StringMap {}",
+    "map[string]bool": "{} has no key form",
+    "map[string]uuid": "unsupported StringUUIDMap {}",
+}
+
+
+def _hub_operator_error(op: str, dt: str, under_len: bool) -> str | None:
+    """ConfigHub's validateOperator (§5), in its order; None when ``op`` applies."""
+    if op in _PATTERN_OPS and dt not in ("string", "map[string]string", "JSON"):
+        return f"invalid operator {op}; string comparison operators are only supported for string attributes"
+    if dt == "uuid" and op not in _EQ_NULL:
+        return f"invalid operator {op}; only =, !=, IS NULL, and IS NOT NULL are supported for UUID comparisons"
+    if not under_len and dt in _VALUE_MAPS and op not in _MAP_OPS:
+        return (f"invalid operator {op}; only =, !=, IN, NOT IN, ?, IS NULL, and IS NOT NULL are "
+                "supported for boolean/UUID map comparisons")  # fmt: skip
+    if not under_len and dt == _PERMISSIONS and op != "?":
+        return f"invalid operator {op}; only ? is supported for Permissions containment expressions"
+    if op == "?" and dt not in _KEYED and dt not in ("[]uuid", "JSON"):
+        return "? is only supported for array and map containment expressions"
+    if not under_len and dt == "[]uuid" and op != "?":
+        return f"invalid operator {op}; only ? is supported for array comparisons"
+    return None
+
+
+def hub_uuid(text: str) -> UUID | None:
+    """A UUID as google/uuid's Parse reads it (§6): canonical, urn:uuid:, any one character
+    either side of the canonical form, or 32 hex digits."""
+    size = len(text)
+    if size == 45 and text[:9].lower() == "urn:uuid:":
+        text = text[9:]
+    elif size == 38:
+        text = text[1:37]
+    elif size == 32 and re.fullmatch(r"[0-9a-fA-F]{32}", text):
+        return UUID(text)
+    return parse_uuid(text)
+
+
+def _literal_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, Decimal):
+        return "float"
+    return "string"
+
+
+# The hint of a ConfigHub rejection that has no more particular one.
+_HUB_HINTS = {
+    "unknown-attribute": "see confighub.schema(...).filterable for the names the server knows",
+    "list-reference": "write Prefix.*.Attr for a list of references, Prefix.Attr for one",
+    "bad-key": "see REFERENCE.md §4 for the key form of each map",
+    "bad-json-path": "a JSON path holds keys, indexes, *, ?key=value and one .| split",
+    "bad-literal": "write a literal of the attribute's type",
+    "type-mismatch": "write a literal or attribute of the left side's type",
+    "bad-operand": "compare with a literal or a plain attribute of the same type",
+    "operator-not-allowed": "see REFERENCE.md §5 for the operators of each type",
+    "bad-path": "only maps and JSON attributes take a key or path after a dot",
+    "bad-name": "attribute names are letters only, 1 to 41 of them",
+}
+
+
+class _HubTarget(NamedTuple):
+    attr: Attr
+    data_type: str
+
+
+class _HubChecker(_Checker):
+    """ConfigHub's parser on a catalog schema (REFERENCE.md §2-§9)."""
+
+    __slots__ = ()
+
+    def fail(self, code: str, message: str, span: Span, hint: str | None = None) -> WhereValidationError:
+        return self.error(code, message, span, hint or _HUB_HINTS.get(code))
+
+    def target(self, path: Path | Attr, *, left: bool, under_len: bool = False) -> _HubTarget:
+        """Resolve a path by ConfigHub's rules (§2, §4, §9)."""
+        from . import confighub
+
+        segments = path.segments
+        span = path.span
+        schema = self.schema
+        entity = schema
+        hops: tuple[str, ...] = ()
+        each = False
+        at = 0  # the index of the attribute's name
+        qualified: str | None = None
+        if len(segments) >= 2:
+            prefix, star = segments[0], segments[1] == "*"
+            relation = schema.relations.get(prefix)
+            after = segments[2] if star and len(segments) > 2 else "<attribute>"
+            if prefix == schema.name:
+                if star:
+                    raise self.fail("list-reference", f"`{prefix}` is the entity being filtered, not "
+                                    f"a list; use `{prefix}.{after}`", span)  # fmt: skip
+                at = 1
+            elif (relation is not None and relation.includable
+                  and (star or prefix not in confighub.keyed_maps())):  # fmt: skip
+                if star and not relation.many:
+                    raise self.fail("list-reference", f"`{prefix}` is not a list, so "
+                                    f"`{prefix}.*.{after}` does not apply; use `{prefix}.{after}`",
+                                    span)  # fmt: skip
+                if not star and relation.many:
+                    name = segments[1]
+                    raise self.fail(
+                        "list-reference",
+                        f"`{prefix}` is a list, so `{prefix}.{name}` does not name a single value; "
+                        f"use `{prefix}.*.{name}` to match when any element does, or filter the "
+                        f"ids with `{relation.via} ? '<uuid>'`",
+                        span, f"write {prefix}.*.{name}",
+                    )  # fmt: skip
+                related = schema.related(prefix)
+                if related is None:
+                    raise self.fail("unknown-attribute",
+                                    f"unrecognized entity type `{relation.entity}`", span)  # fmt: skip
+                entity, hops, each, at = related, (prefix,), star, 2 if star else 1
+            elif not star and left and f"{prefix}.{segments[1]}" in schema.attributes:
+                qualified, at = f"{prefix}.{segments[1]}", 1
+        if at >= len(segments):
+            raise self.fail("bad-name", f"invalid attribute name at `{'.'.join(segments)}`", span)
+        name = segments[at]
+        if _LETTERS.fullmatch(name) is None:
+            raise self.fail("bad-name", f"invalid attribute name at `{'.'.join(segments[at:])}`",
+                            self.segment_span(path, at, True) if isinstance(path, Path) else span,
+                            "attribute names are letters only, 1 to 41 of them")  # fmt: skip
+        full = qualified or name
+        attr = entity.attributes.get(full)
+        if attr is None or not attr.filterable:
+            raise self.fail("unknown-attribute",
+                            f"unrecognized attribute name `{full}`",
+                            self.segment_span(path, at, False) if isinstance(path, Path) else span,
+                            self.suggestion(full, entity, segments, at))  # fmt: skip
+        dt = confighub.data_type(entity, full) or ""
+        rest = segments[at + 1 :]
+        type = attr.type
+        key: str | None = None
+        json: tuple[JsonStep, ...] = ()
+        if not left:
+            written = ".".join(segments)
+            if dt in _KEYED:
+                raise self.fail("bad-operand", f"{full} must be the first expression operand", span,
+                                "a map is compared through its key, on the left")  # fmt: skip
+            if each:
+                raise self.fail("list-reference", f"`{written}` is a list and cannot be the "
+                                "right-hand operand; compare against a literal", span)  # fmt: skip
+            if rest:
+                raise self.fail("bad-operand", f"no valid operand found at `{written}`: keys and "
+                                "paths are not accepted on the right", span)  # fmt: skip
+        if rest:
+            key_span = self.segment_span(path, at + 1, True) if isinstance(path, Path) else span
+            remaining = ".".join(rest)
+            if dt == "JSON":
+                json, problem = strict_rules.parse_json_path(rest, name)
+                if problem is not None:
+                    raise self.fail("bad-json-path", problem, key_span)
+            elif dt == _PERMISSIONS:
+                if _LETTERS.fullmatch(rest[0]) is None:
+                    raise self.fail("bad-key", f"invalid Permissions action key at {remaining}", key_span)
+                if len(rest) > 2 or len(rest) == 2 and _LETTERS.fullmatch(rest[1]) is None:
+                    raise self.fail("bad-key", f"invalid Permissions nested field at {'.'.join(rest[1:])}", key_span)
+                if len(rest) == 2 and rest[1] != "UserIDs":
+                    raise self.fail("bad-key", f"unsupported Permissions field {rest[1]}; only "
+                                    "UserIDs is supported", key_span)  # fmt: skip
+                if len(rest) == 1 and not under_len:
+                    raise self.fail("bad-key", "Permissions requires .<action>.UserIDs syntax for "
+                                    "containment expressions", key_span,
+                                    f"write Permissions.{rest[0]}.UserIDs ? '<uuid>'")  # fmt: skip
+                key = rest[0]
+                assert type.values is not None and type.values.values is not None
+                type = type.values.values
+            elif dt in _KEYED:
+                if under_len:
+                    raise self.fail("bad-key", f"expected `)` to close LEN at `.{remaining})`", key_span,
+                                    "LEN takes the whole map, without a key")  # fmt: skip
+                form = "uuid" if dt == "map[uuid]string" else HUB_KEY_FORMS.get(name)
+                if form is None:
+                    raise self.fail("bad-key", _NO_KEY_FORM[dt].format(name), key_span,
+                                    f"test the keys of {name} with ? instead")  # fmt: skip
+                if strict_rules.key_error(form, remaining):
+                    raise self.fail("bad-key", f"invalid {name} key at {remaining}", key_span,
+                                    f"{name} keys are {strict_rules.KEY_WORDS[form]}")  # fmt: skip
+                key = remaining
+                assert type.values is not None
+                type = type.values
+            else:
+                raise self.fail("bad-path", f"invalid operator at `.{remaining}`", key_span,
+                                f"{full} is {_a(type)}; only maps and JSON take a key after a dot")  # fmt: skip
+        elif dt == _PERMISSIONS and not under_len:
+            raise self.fail("bad-key", "Permissions requires .<action>.UserIDs syntax for "
+                            "containment expressions", span,
+                            "write Permissions.<Action>.UserIDs ? '<uuid>'")  # fmt: skip
+        found = Attr(segments, hops, full, key, type, span, each, json)
+        return _HubTarget(found, dt)
+
+    def suggestion(
+        self, name: str, schema: Schema, segments: tuple[str, ...] = (), at: int = 0
+    ) -> str | None:
+        guess = _suggest(name, schema)
+        if guess is None:
+            return None
+        written = ".".join((*segments[:at], guess, *segments[at + 1 :])) if segments else guess
+        return f"did you mean {written!r}?"
+
+    def left(self, node: Operand) -> tuple[Attr | Len, str, bool]:
+        """The left side: an attribute or LEN of one, its data type, whether LEN."""
+        if isinstance(node, Len):
+            found = self.target(node.path, left=True, under_len=True)
+            if found.data_type not in _LEN_TYPES:
+                raise self.fail("operator-not-allowed", f"length not supported for attribute "
+                                f"`{found.attr.name}` of type {found.data_type}", node.span,
+                                "LEN applies to maps and lists of ids")  # fmt: skip
+            return Len(found.attr, node.span), found.data_type, True
+        if isinstance(node, Literal):
+            raise self.fail("no-attribute", "invalid attribute name: a literal cannot be on the left",
+                            node.span, "the attribute comes first")  # fmt: skip
+        found = self.target(node, left=True)
+        return found.attr, found.data_type, False
+
+    def operator(self, op: str, dt: str, under_len: bool, span: Span, subject: Attr | Len) -> None:
+        problem = _hub_operator_error(op, dt, under_len)
+        if problem is not None:
+            raise self.fail("operator-not-allowed", problem, span,
+                            f"{_label(subject)} is a {dt}")  # fmt: skip
+
+    def literal(self, lit: Literal, dt: str, op: str, under_len: bool) -> Literal:
+        """ConfigHub's literal rules (§6): the literal as the typed tree holds it."""
+        value = lit.value
+        kind = _literal_kind(value)
+        if under_len:
+            dt = "int"
+        if dt == "JSON" or (dt == _PERMISSIONS and kind == "string"):
+            return lit
+        if kind == "string" and dt in ("map[string]string", "map[string]bool", "map[uuid]string"):
+            return lit
+        if dt == "[]uuid" and kind == "string":
+            assert isinstance(value, str)
+            found = hub_uuid(value)
+            return lit if found is None else Literal(found, value, lit.span)
+        if dt == "map[string]bool" and kind == "bool":
+            return lit
+        if dt == "time" and kind == "string":
+            assert isinstance(value, str)
+            time = parse_time(value)
+            if time is None:
+                raise self.fail("bad-literal", f"invalid time literal \"{value}\": expected a date such "
+                                "as '2025-02-18', or a time such as '2025-02-18T23:16:34' or "
+                                "'2025-02-18T23:16:34Z'", lit.span)  # fmt: skip
+            return Literal(time, value, lit.span)
+        if (dt == "uuid" or dt == "map[string]uuid" and op != "?") and kind == "string":
+            assert isinstance(value, str)
+            found = hub_uuid(value)
+            if found is None:
+                raise self.fail("bad-literal", f"expected a UUID literal, got {lit.to_where()}", lit.span,
+                                "write a UUID such as '7c61626f-ddbe-41af-93f6-b69f4ab6d308'")  # fmt: skip
+            return Literal(found, value, lit.span)
+        if dt == "map[string]uuid" and kind == "string":
+            return lit
+        if kind != dt:
+            raise self.fail("type-mismatch", f"expected {dt} literal, got {kind}", lit.span,
+                            _literal_hint(Type(Kind(dt))) if dt in ("string", "int", "bool") else None)  # fmt: skip
+        return lit
+
+    def compare(self, node: Compare) -> Compare:
+        left, dt, under_len = self.left(node.left)
+        op = node.op.text
+        self.operator(op, dt, under_len, node.op_span, left)
+        right = node.right
+        if isinstance(right, Literal):
+            return Compare(left, node.op, self.literal(right, dt, op, under_len), node.span, node.op_span)
+        if isinstance(right, Len):
+            raise self.fail("bad-operand", "unrecognized attribute name `LEN`", right.span)
+        other = self.target(right, left=False)
+        expected = "int" if under_len else dt
+        if other.data_type != expected:
+            raise self.fail("type-mismatch", f"attribute {other.attr.name} is not of type {expected}",
+                            right.span, "compare attributes of the same type")  # fmt: skip
+        return Compare(left, node.op, other.attr, node.span, node.op_span)
+
+    def in_(self, node: In) -> In:
+        operand, dt, _ = self.left(node.operand)
+        words = {"string": "string", "int": "integer", "bool": "boolean"}
+        if dt in ("int",):
+            want = "int"
+        elif dt in ("bool", "map[string]bool"):
+            want = "bool"
+        elif dt in ("[]uuid", _PERMISSIONS):
+            raise self.fail("operator-not-allowed", f"IN clause is not supported for column type {dt}",
+                            _in_span(node, operand, self.text), "test the ids with ?")  # fmt: skip
+        else:
+            want = "string"
+        values = []
+        for lit in node.values:
+            kind = _literal_kind(lit.value)
+            if kind != want:
+                raise self.fail("type-mismatch", f"invalid {words[want]} IN clause value "
+                                f"`{lit.to_where()}`", lit.span)  # fmt: skip
+            value = lit.value
+            if dt in ("uuid", "map[string]uuid"):
+                assert isinstance(value, str)
+                found = hub_uuid(value)
+                if found is None:
+                    raise self.fail("bad-literal", f"invalid UUID IN clause value `{lit.to_where()}`",
+                                    lit.span)  # fmt: skip
+                lit = Literal(found, value, lit.span)
+            elif dt == "time":
+                lit = self.literal(lit, "time", "IN", False)
+            values.append(lit)
+        return In(operand, tuple(values), node.negated, node.span)
+
+    def is_null(self, node: IsNull) -> IsNull:
+        operand, dt, under_len = self.left(node.operand)
+        word = "IS NOT NULL" if node.negated else "IS NULL"
+        self.operator(word, dt, under_len, node.span, operand)
+        return IsNull(operand, node.negated, node.span)
+
+
+def validate(
+    expr: Expr, schema: Schema | str, *, text: str | None = None, extended: bool = True
+) -> Expr:
     """Check ``expr`` against ``schema`` and return its typed tree.
 
     ``text`` is the input ``expr`` was parsed from, so that errors can show it.
@@ -714,6 +1064,57 @@ def validate(expr: Expr, schema: Schema | str, *, text: str | None = None) -> Ex
     ...     print(err.code, err.position, err.hint)
     unknown-attribute 0 did you mean 'Slug'?
     """
+    from . import confighub
+
     if type(schema) is not Schema:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
-    return _Checker(schema, text).expr(expr)
+    if not confighub.is_catalog(schema):
+        return _Checker(schema, text).expr(expr)
+    if not extended:
+        try:
+            return _HubChecker(schema, text).expr(expr)
+        except WhereValidationError as exc:
+            try:
+                _Either(schema, text).expr(expr)
+            except WhereValidationError:
+                raise exc from None
+            note = "extended=True accepts it"
+            exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+            raise
+    return _Either(schema, text).expr(expr)
+
+
+class _Either(_Checker):
+    """The extended level on a catalog schema: what the general rules or ConfigHub's take."""
+
+    __slots__ = ()
+
+    def predicate(self, node: Compare | In | IsNull) -> Compare | In | IsNull:
+        # The general rules first; ConfigHub's where they fail, and first for the forms
+        # they would read otherwise than ConfigHub (Permissions, `*`, the entity's own
+        # name), so that what strict accepts means the same here.
+        hub = _HubChecker(self.schema, self.text)
+        if self.hub_first(node):
+            try:
+                return hub.predicate(node)
+            except WhereValidationError:
+                pass
+        try:
+            return super().predicate(node)
+        except WhereValidationError as exc:
+            if exc.code in ("bad-regex", "bad-like-pattern", "no-attribute"):
+                raise  # wrong whatever the table says
+            try:
+                return hub.predicate(node)
+            except WhereValidationError as other:
+                raise (other if exc.code in ("unknown-attribute", "bad-path") else exc) from None
+
+    def hub_first(self, node: Compare | In | IsNull) -> bool:
+        operands = (node.left, node.right) if isinstance(node, Compare) else (node.operand,)
+        for operand in operands:
+            path = operand.path if isinstance(operand, Len) else operand
+            if isinstance(path, (Path, Attr)):
+                segments = path.segments
+                if "*" in segments or segments[0] in ("Permissions", self.schema.name):
+                    return True
+        return False

@@ -24,7 +24,7 @@ error's fields, never a traceback; bodies are limited to :data:`MAX_BODY` bytes.
 >>> app.include_router(playground.router())
 >>> client = TestClient(app)
 >>> client.post("/_check", json={"entity": "Unit", "where": "slug='x'"}).json()["Message"]
-"where: unknown attribute 'slug' of Unit (at offset 0); did you mean 'Slug'?"
+"where: unrecognized attribute name `slug` (at offset 0); did you mean 'Slug'?"
 >>> client.post("/_check", json={"entity": "Unit", "where": "Slug='x'"}).json()["query"]
 'where=Slug%20%3D%20%27x%27'
 """

@@ -395,6 +395,8 @@ class _Compiler:
 
 
 def _join(cls: type[exp.And] | type[exp.Or], items: list[exp.Expression]) -> exp.Expression:
+    if not items:  # an empty expression (no terms) keeps every row
+        return exp.true() if cls is exp.And else exp.false()
     wrapped = [exp.Paren(this=i) if isinstance(i, exp.Connector) else i for i in items]
     out: exp.Expression = wrapped[0]
     for item in wrapped[1:]:

@@ -512,7 +512,7 @@
     for (const e of state.config.entities) $("entity").appendChild(node("option", e.name));
     $("entity").value = state.config.default;
     for (const d of state.config.dialects) $("dialect").appendChild(node("option", d));
-    if (!window.location.search) $("where").value = "Labels.tier = 'backend' AND LEN(ApprovedBy) > 0";
+    if (!window.location.search) $("where").value = "Labels.tier = 'backend' AND LEN(ApplyGates) > 0";
     restore();
     for (const id of ["entity", "level-strict", "level-extended"]) {
       $(id).addEventListener("change", () => { closeSuggestions(); schedule(); });
