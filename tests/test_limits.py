@@ -115,8 +115,10 @@ def test_each_limit_at_its_ceiling_survives_every_stage(shape: str) -> None:
     text = WIDE[shape]
     assert len(text) <= MAX_LIMITS.max_length
     done = run_stages(text)
-    if shape in ("name", "key", "digits-float"):
-        # no such attribute, a key past the schema's, a float past float8: refused
+    if shape == "key":  # the schema may cap keys (a WhereValidationError) or not
+        assert done == ["parse"] or done[-1] == "to_where", done
+    elif shape in ("name", "digits-float"):
+        # no such attribute, a float past float8: refused
         assert done == ["parse"]
     elif shape == "length":
         assert done[:3] == ["parse", "validate", "compile"]  # more values than max_in_list
