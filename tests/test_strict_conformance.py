@@ -578,3 +578,32 @@ def test_an_empty_expression_keeps_everything() -> None:
     db.executemany('INSERT INTO "Unit" VALUES (?)', [("a",), ("b",)])
     count = db.execute(f'SELECT COUNT(*) FROM "Unit" WHERE {clause.sql}', clause.params).fetchone()
     assert count == (2,)
+
+
+def test_strategies_draw_the_new_forms_and_strict_text_reparses() -> None:
+    # issue 11: expressions_for(schema) at the strict level prints text the strict parser
+    # accepts, typed as validation types the tree, and draws prefixes, `*`, gate keys,
+    # JSON paths and Permissions.
+    from hypothesis import HealthCheck, given, settings
+
+    from wherelang.strategies import expressions_for
+    from wherelang.validate import validate
+
+    seen: set[str] = set()
+    forms = {"prefix": ("UpstreamUnit.", "Space.", "Organization.", "Target."), "each": (".*.",),
+             "gate": ("ApplyGates.", "ValidationErrors.", "ValidationWarnings."), "json": ("Data.",),
+             "permissions": (".UserIDs",), "own name": ("Unit.",),
+             "qualified": ("FunctionInvocation.",)}  # fmt: skip
+    for entity in ("Unit", "Resource", "Mutation", "Space", "Revision", "Link", "Trigger", "Target"):
+        schema = confighub.schema(entity)
+
+        @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck),
+                  derandomize=True, database=None)  # fmt: skip
+        @given(expressions_for(schema))
+        def round_trip(expr: object) -> None:
+            text = str(expr)
+            assert parse(text, schema=schema, cache=False) == validate(expr, schema, extended=False)  # type: ignore[arg-type]
+            seen.update(name for name, marks in forms.items() if any(m in text for m in marks))
+
+        round_trip()
+    assert seen == set(forms), set(forms) - seen
