@@ -438,7 +438,7 @@ def expressions_for(
     from . import confighub
 
     if not extended and confighub.is_catalog(schema):
-        return _trees(_hub_predicates(schema), extended, max_leaves=10)
+        return _trees(_hub_predicates(schema, hops), extended, max_leaves=10)
     targets = _targets(schema, extended, hops)
     if not targets:
         raise ValueError(f"{schema.name} has no filterable attribute to generate conditions on")
@@ -499,7 +499,7 @@ def _json_path() -> st.SearchStrategy[tuple[str, ...]]:
     )
 
 
-def _hub_predicates(schema: Schema) -> st.SearchStrategy[Expr]:
+def _hub_predicates(schema: Schema, hops: int = 1) -> st.SearchStrategy[Expr]:
     from . import confighub
     from .validate import HUB_KEY_FORMS, _hub_operator_error
 
@@ -569,7 +569,7 @@ def _hub_predicates(schema: Schema) -> st.SearchStrategy[Expr]:
     for attr in schema.attributes.values():
         if attr.filterable:
             attribute(schema, (), attr.name, True)
-    for relation in schema.relations.values():
+    for relation in schema.relations.values() if hops > 0 else ():  # one prefix at most
         related = schema.related(relation.field)
         if not relation.includable or related is None:
             continue
