@@ -46,8 +46,8 @@ GOOD: list[tuple[str, dict[str, str], str, dict[str, str]]] = [
     ("/unit", {"contains": "ledger", "select": "Slug"}, "contains", {"text": "ledger"}),
     ("/unit", {"where": "HeadRevisionNum > 10", "order_by": "DESC:HeadRevisionNum",
                "limit": "100"}, "revisions", {"n": "10"}),
-    ("/space/payments-prod/unit", {"where": "LEN(ApprovedBy) > 0", "select": "Slug"},
-     "approved_in_space", {"space": "payments-prod"}),
+    ("/space/payments-prod/unit", {"where": "LEN(FromLinkID) > 0", "select": "Slug"},
+     "linked_in_space", {"space": "payments-prod"}),
 ]  # fmt: skip
 BAD: list[tuple[str, dict[str, str]]] = [
     ("/unit", {"where": "Slgu = 'x'"}),
@@ -79,10 +79,10 @@ HAND_SQL = {
         'SELECT * FROM "Unit" WHERE "HeadRevisionNum" > :n '
         'ORDER BY "HeadRevisionNum" DESC, "UnitID" LIMIT 101'
     ),
-    "approved_in_space": (
-        'SELECT "Slug", "UnitID", "SpaceID", "OrganizationID", "ApprovedBy" FROM "Unit" '
+    "linked_in_space": (
+        'SELECT "Slug", "UnitID", "SpaceID", "OrganizationID", "FromLinkID" FROM "Unit" '
         'WHERE "SpaceID" = (SELECT "SpaceID" FROM "Space" WHERE "Slug" = :space) '
-        'AND json_array_length("ApprovedBy") > 0 ORDER BY "UnitID" LIMIT 1001'
+        'AND json_array_length("FromLinkID") > 0 ORDER BY "UnitID" LIMIT 1001'
     ),
 }
 
