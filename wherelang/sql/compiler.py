@@ -4,10 +4,11 @@ then to text with bound parameters in the driver's style."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -59,28 +60,34 @@ _Builder = Callable[["_Compiler", Compare], exp.Expression]
 
 
 def _cmp(cls: type[exp.Expression]) -> _Builder:
+    ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
+
     def build(c: _Compiler, node: Compare) -> exp.Expression:
-        settled = c.out_of_range(node)
-        if settled is not None:
-            return settled
-        ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
+        lk, rk = _kind(node.left), _kind(node.right)
+        if lk is Kind.INT or rk is Kind.INT:  # only an integer operand can be settled
+            settled = c.out_of_range(node)
+            if settled is not None:
+                return settled
         left = c.operand(node.left, node.right, ordered)
         right = c.operand(node.right, node.left, ordered)
-        if _is_int(node.left) and _is_float(node.right):
+        if lk is Kind.INT and rk is Kind.FLOAT:
             left = c.engine.as_float(left)  # PostgreSQL casts bigint to float8
-        elif _is_float(node.left) and _is_int(node.right):
+        elif lk is Kind.FLOAT and rk is Kind.INT:
             right = c.engine.as_float(right)
         return cls(this=left, expression=right)
 
     return build
 
 
+def _kind(node: Operand) -> Kind | None:
+    """The kind of an attribute or LEN operand; None for a literal (or an untyped path)."""
+    if type(node) is Attr:
+        return node.type.kind
+    return Kind.INT if type(node) is Len else None
+
+
 def _is_int(node: Operand) -> bool:
-    return not isinstance(node, Literal) and (t := _operand_type(node)) is not None and t.kind is Kind.INT
-
-
-def _is_float(node: Operand) -> bool:
-    return not isinstance(node, Literal) and (t := _operand_type(node)) is not None and t.kind is Kind.FLOAT
+    return _kind(node) is Kind.INT
 
 
 # Whether an integer comparison holds for every integer of the engine's range when the
@@ -184,11 +191,22 @@ class _Compiler:
         return target, table
 
     def column(self, name: str, table: str | None) -> exp.Column:
-        return exp.column(name, table=table, quoted=True)
+        # What exp.column(name, table=table, quoted=True) builds, without its parsing of
+        # each part: the names are allow-listed (the schema's, or the caller's mapping).
+        if table is None:
+            return exp.Column(this=exp.Identifier(this=name, quoted=True))
+        return exp.Column(this=exp.Identifier(this=name, quoted=True),
+                          table=exp.Identifier(this=table, quoted=True))  # fmt: skip
 
     def container(self, attr: Attr) -> tuple[exp.Expression, bool]:
         """The SQL of an array or map attribute, and whether it is a native array or map."""
         target, table = self.locate(attr)
+        return self.placed(target, table)
+
+    def placed(
+        self, target: str | Column | JsonPath | ArrayColumn | MapColumn, table: str | None
+    ) -> tuple[exp.Expression, bool]:
+        """:meth:`container` of an attribute located at ``target`` (of ``table``)."""
         if isinstance(target, str):
             return self.column(target, table), False
         if isinstance(target, Column):
@@ -202,8 +220,8 @@ class _Compiler:
         """The SQL value of an attribute operand, typed as ``attr.type``."""
         target, table = self.locate(attr)
         kind = attr.type.kind
-        if attr.key is not None:
-            doc, native = self.container(Attr(attr.segments, attr.hops, attr.name, None, attr.type))
+        if attr.key is not None:  # the map holding the key lives where the attribute does
+            doc, native = self.placed(target, table)
             if native:
                 return self.keys_to_params(self.engine.native_key(doc, self.map_key(attr), kind))
             return self.json_scalar(doc, (self.map_key(attr),), kind)
@@ -234,14 +252,19 @@ class _Compiler:
         stack = [e]
         while stack:
             node = stack.pop()
-            for value in node.args.values():
-                for child in value if type(value) is list else (value,):
-                    if not isinstance(child, exp.Expression):
-                        continue
-                    if isinstance(child, exp.Placeholder) and child.name == "wl_key":
-                        child.replace(self.bind(child.args["key"]))
+            for key, value in node.args.items():
+                if type(value) is list:
+                    for i, child in enumerate(value):
+                        if isinstance(child, exp.Expression):
+                            if isinstance(child, exp.Placeholder) and child.name == "wl_key":
+                                node.set(key, self.bind(child.args["key"]), index=i)
+                            else:
+                                stack.append(child)
+                elif isinstance(value, exp.Expression):
+                    if isinstance(value, exp.Placeholder) and value.name == "wl_key":
+                        node.set(key, self.bind(value.args["key"]))
                     else:
-                        stack.append(child)
+                        stack.append(value)
         return e
 
     def operand(self, node: Operand, other: Operand, ordered: bool) -> exp.Expression:
@@ -356,6 +379,8 @@ class _Compiler:
             return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
         if isinstance(node, Truth):
             return self.truth(node)
+        if isinstance(node, Compare) and _plain(node):
+            return OPERATORS[node.op](self, node)
         if isinstance(node, (Compare, In, IsNull)):
             special = path_sql(self, node)  # relation lists, JSON paths, Permissions
             if special is not None:
@@ -392,6 +417,16 @@ class _Compiler:
         test: exp.Expression = inner if node.value else exp.Not(this=inner)
         e: exp.Expression = exp.Coalesce(this=test, expressions=[exp.false()])
         return exp.Not(this=e) if node.negated else e
+
+
+def _plain(node: Compare) -> bool:
+    """Whether a comparison is of a plain attribute with a literal (most are), which
+    :func:`path_sql` would pass on: not through a list reference, not into JSON, not ?."""
+    left, right = node.left, node.right
+    return (
+        type(left) is Attr and type(right) is Literal and node.op is not Op.HAS
+        and not left.each and not left.json and left.type.kind is not Kind.JSON
+    )  # fmt: skip
 
 
 def _join(cls: type[exp.And] | type[exp.Or], items: list[exp.Expression]) -> exp.Expression:
@@ -439,46 +474,29 @@ _SENTINEL = re.compile("\x01(\\d+)\x02")
 
 
 class _Generator:
-    """Wraps the dialect's sqlglot generator so placeholders come out in the driver's
-    style, with the values in the order the placeholders appear in the text."""
+    """The dialect's stock sqlglot generator, one per engine and thread, with two handlers
+    of its dispatch table swapped: placeholders come out in the driver's style, with the
+    values in the order the placeholders appear in the text, and identifiers' quoting is
+    remembered. Swapping handlers instead of subclassing the generator keeps wherelang
+    working on sqlglot's mypyc build (``sqlglotc``), whose classes refuse interpreted
+    subclasses. A generator keeps per-call state (its unsupported messages), hence one per
+    thread; making one per call cost more than the rest of the generation."""
 
-    _classes: ClassVar[dict[str, type[Any]]] = {}
+    _local = threading.local()
+
+    @classmethod
+    def _for(cls, engine: Engine) -> Any:
+        made: dict[str, Any] | None = getattr(cls._local, "made", None)
+        if made is None:
+            made = cls._local.made = {}
+        gen = made.get(engine.dialect)
+        if gen is None:
+            gen = made[engine.dialect] = _generator(engine)
+        return gen
 
     @classmethod
     def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
-        dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
-        base = dialect.generator_class
-        sub = cls._classes.get(engine.dialect)
-        if sub is None:
-
-            def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
-                name = expression.name
-                if name.startswith("wl") and name[2:].isdigit():
-                    return f"\x01{name[2:]}\x02"
-                return base.placeholder_sql(self, expression)
-
-            quoted: dict[tuple[str, bool], str] = {}
-
-            def identifier_sql(self: Any, expression: exp.Identifier) -> str:
-                # The same few column names recur in every query; the dialect's quoting
-                # of one depends only on its text and whether it is quoted.
-                key = (expression.name, bool(expression.quoted))
-                text = quoted.get(key)
-                if text is None:
-                    if len(quoted) >= 4096:
-                        quoted.clear()
-                    text = quoted[key] = base.identifier_sql(self, expression)
-                return text
-
-            transforms: dict[Any, Any] = {**base.TRANSFORMS, **engine.transforms}
-            sub = type(
-                f"Wherelang{base.__name__}",
-                (base,),
-                {"placeholder_sql": placeholder_sql, "identifier_sql": identifier_sql,
-                 "TRANSFORMS": transforms},
-            )  # fmt: skip
-            cls._classes[engine.dialect] = sub
-        gen = sub(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+        gen = cls._for(engine)
         try:
             sql: str = gen.generate(tree, copy=False)
         except SqlglotError as exc:
@@ -487,6 +505,38 @@ class _Generator:
         position = iter(range(len(order)))
         text = _SENTINEL.sub(lambda m: engine.marker(next(position), values[int(m.group(1))]), sql)
         return text, tuple(values[i] for i in order)
+
+
+def _generator(engine: Engine) -> Any:
+    dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
+    # No comments: the trees hold none, and looking for them is a call per node.
+    gen = dialect.generator(unsupported_level=ErrorLevel.RAISE, comments=False)
+    stock = gen._dispatch
+    placeholder = stock[exp.Placeholder]
+    identifier = stock[exp.Identifier]
+
+    def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
+        name = expression.name
+        if name.startswith("wl") and name[2:].isdigit():
+            return f"\x01{name[2:]}\x02"
+        return str(placeholder(self, expression))
+
+    quoted: dict[tuple[str, bool], str] = {}
+
+    def identifier_sql(self: Any, expression: exp.Identifier) -> str:
+        # The same few column names recur in every query; the dialect's quoting of one
+        # depends only on its text and whether it is quoted.
+        key = (expression.name, bool(expression.quoted))
+        text = quoted.get(key)
+        if text is None:
+            if len(quoted) >= 4096:
+                quoted.clear()
+            text = quoted[key] = str(identifier(self, expression))
+        return text
+
+    gen._dispatch = {**stock, exp.Placeholder: placeholder_sql, exp.Identifier: identifier_sql,
+                     **engine.transforms}  # fmt: skip
+    return gen
 
 
 def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Engine) -> WhereSqlError:
@@ -510,11 +560,16 @@ def _compile(
 ) -> tuple[Engine, exp.Expression, list[Any]]:
     if not isinstance(expr, Node):
         raise WhereSqlError("sql-untyped", f"expected a where expression, got {type(expr).__name__}")
-    _check_typed(expr)
     engine = _engine(dialect)
     compiler = _Compiler(engine, dict(mapping or {}), table)
     compiler.root = expr
-    tree = compiler.expr(expr)
+    try:
+        tree = compiler.expr(expr)
+    except Exception:
+        # A tree that is not typed fails somewhere in the compiler (every Path operand
+        # does); checked only then, the error names it the same way wherever it is.
+        _check_typed(expr)
+        raise
     return engine, tree, compiler.values
 
 
