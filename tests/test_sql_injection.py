@@ -23,9 +23,11 @@ PAYLOADS = [
     "-- comment", "/* comment */", "*/ OR 1=1 /*", "a\x00b", "\x00",
     "\u2019 OR 1=1 --", "\uff07; DROP TABLE sql_inject; --", "\u02bc OR \u02bc1\u02bc=\u02bc1",
     "\\'; DROP TABLE sql_inject; --", "$1", "?", "%s", "%(x)s", ":name", "${x}", "@p",
-    "\x01\x02", "\x1a", "\n; DROP TABLE sql_inject", "` OR 1 --", "]]", "$$; DROP TABLE sql_inject; $$",
+    "\x01\x02", "\x010\x02", "\x1a", "\n; DROP TABLE sql_inject", "` OR 1 --", "]]", "$$; DROP TABLE sql_inject; $$",
     "E'\\x27'", "\\x27", "😀'", "0x27", "CHAR(39)", "1); DROP TABLE sql_inject; --",
 ]  # fmt: skip
+# "\x010\x02" is how the compiler's placeholder 0 looks before it becomes the driver's
+# marker: inlined (params=False) it must stay text.
 
 # Rows hold every payload PostgreSQL can store (text cannot hold NUL there).
 ENTITIES: list[dict[str, Any]] = [

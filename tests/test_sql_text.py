@@ -78,6 +78,28 @@ def test_no_user_text_reaches_the_sql(expr: object) -> None:
         assert literals <= OUR_LITERALS, (dialect, literals - OUR_LITERALS)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    expr=st.one_of(expressions_for(SCHEMA), expressions_for(SCHEMA, extended=True)).map(lambda e: validate(e, SCHEMA)),
+    table=st.sampled_from([None, "u"]),
+)
+def test_generator_writes_what_sqlglots_own_writes(expr: object, table: str | None) -> None:
+    """The compiler's generator (one per engine, with its own handlers for placeholders,
+    identifiers, columns and comparisons) writes the text sqlglot's stock generator of
+    the dialect writes for the same tree."""
+    from wherelang.sql.registry import _engine
+
+    for dialect in [*ALL, *wsql.ENGINES, "tsql"]:
+        try:
+            clause = wsql.to_sql(expr, dialect=dialect, params=False, table=table)  # type: ignore[arg-type]
+        except WhereSqlError:
+            continue
+        tree = wsql.to_sqlglot(expr, dialect=dialect, table=table)  # type: ignore[arg-type]
+        engine = _engine(dialect)
+        stock = tree.sql(dialect=engine.generator_dialect or engine.dialect)
+        assert clause.sql == stock, dialect
+
+
 OUR_LITERALS = {
     "\\", "\\\\", "$", "utf8", "s", "UTC", "İΣ", "iσ", "Array", "Object", "",
     "MAP<STRING,STRING>", "ARRAY<STRING>", "Nullable(String)", "Nullable(Int64)",

@@ -13,6 +13,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, SqlglotError
+from sqlglot.generator import Generator
 
 from ..errors import WhereError, WhereSqlError
 from ..nodes import (
@@ -63,18 +64,22 @@ def _cmp(cls: type[exp.Expression]) -> _Builder:
     ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
 
     def build(c: _Compiler, node: Compare) -> exp.Expression:
-        lk, rk = _kind(node.left), _kind(node.right)
+        left, right = node.left, node.right
+        if type(left) is Attr and type(right) is Literal and left.type.kind is not Kind.INT:
+            # most comparisons: nothing to settle (not an integer), nothing to cast
+            return cls(this=c.attribute(left, ordered), expression=c.literal(right, left.type))
+        lk, rk = _kind(left), _kind(right)
         if lk is Kind.INT or rk is Kind.INT:  # only an integer operand can be settled
             settled = c.out_of_range(node)
             if settled is not None:
                 return settled
-        left = c.operand(node.left, node.right, ordered)
-        right = c.operand(node.right, node.left, ordered)
+        a = c.operand(left, right, ordered)
+        b = c.operand(right, left, ordered)
         if lk is Kind.INT and rk is Kind.FLOAT:
-            left = c.engine.as_float(left)  # PostgreSQL casts bigint to float8
+            a = c.engine.as_float(a)  # PostgreSQL casts bigint to float8
         elif lk is Kind.FLOAT and rk is Kind.INT:
-            right = c.engine.as_float(right)
-        return cls(this=left, expression=right)
+            b = c.engine.as_float(b)
+        return cls(this=a, expression=b)
 
     return build
 
@@ -159,10 +164,11 @@ class _Compiler:
     # values
 
     def bind(self, value: Any) -> exp.Expression:
+        engine, values = self.engine, self.values
         if isinstance(value, str):
-            self.engine.check_text(value)
-        node, value = self.engine.bound(exp.Placeholder(this=f"wl{len(self.values)}"), value)
-        self.values.append(value)
+            engine.check_text(value)
+        node, value = engine.bound(exp.Placeholder(this=f"wl{len(values)}"), value)
+        values.append(value)
         return node
 
     def literal(self, lit: Literal, type: Type | None) -> exp.Expression:
@@ -218,6 +224,8 @@ class _Compiler:
 
     def value(self, attr: Attr) -> exp.Expression:
         """The SQL value of an attribute operand, typed as ``attr.type``."""
+        if not self.mapping and not attr.hops and attr.key is None:  # the default layout
+            return self.column(attr.name, self.table)
         target, table = self.locate(attr)
         kind = attr.type.kind
         if attr.key is not None:  # the map holding the key lives where the attribute does
@@ -246,7 +254,7 @@ class _Compiler:
         """JSON keys and paths (built from user text) become bound values too."""
 
         if isinstance(e, exp.Placeholder) and e.name == "wl_key":
-            return self.bind(e.args["key"])
+            return self.bind_key(e)
         # In place (e was just built for this operand), with a plain stack: a sqlglot
         # transform copies the tree and walks it through generators.
         stack = [e]
@@ -257,28 +265,46 @@ class _Compiler:
                     for i, child in enumerate(value):
                         if isinstance(child, exp.Expression):
                             if isinstance(child, exp.Placeholder) and child.name == "wl_key":
-                                node.set(key, self.bind(child.args["key"]), index=i)
+                                bound = self.bind_key(child)
+                                if bound is not child:
+                                    node.set(key, bound, index=i)
                             else:
                                 stack.append(child)
                 elif isinstance(value, exp.Expression):
                     if isinstance(value, exp.Placeholder) and value.name == "wl_key":
-                        node.set(key, self.bind(value.args["key"]))
+                        bound = self.bind_key(value)
+                        if bound is not value:
+                            node.set(key, bound)
                     else:
                         stack.append(value)
         return e
 
+    def bind_key(self, key: exp.Placeholder) -> exp.Expression:
+        """:meth:`bind` of a JSON key's placeholder (:func:`~.base._key`), reusing it."""
+        engine, values = self.engine, self.values
+        text = key.args["key"]
+        if isinstance(text, str):
+            engine.check_text(text)
+        key.args = {"this": f"wl{len(values)}"}  # a leaf: no children's parents to set
+        node, value = engine.bound(key, text)
+        values.append(value)
+        return node
+
     def operand(self, node: Operand, other: Operand, ordered: bool) -> exp.Expression:
+        if isinstance(node, Attr):
+            return self.attribute(node, ordered)
         if isinstance(node, Literal):
-            type = _operand_type(other)
-            return self.literal(node, type)
+            return self.literal(node, _operand_type(other))
         if isinstance(node, Len):
             return self.length(node)
-        if isinstance(node, Attr):
-            e = self.value(node)
-            if node.type.kind is Kind.STRING:
-                e = self.engine.text(e, ordered)
-            return e
         raise _untyped(node)
+
+    def attribute(self, attr: Attr, ordered: bool) -> exp.Expression:
+        """An attribute operand (``ordered``: of < > <= >=)."""
+        e = self.value(attr)
+        if attr.type.kind is Kind.STRING:
+            e = self.engine.text(e, ordered)
+        return e
 
     def length(self, node: Len) -> exp.Expression:
         attr = node.path
@@ -363,24 +389,24 @@ class _Compiler:
     # expressions
 
     def expr(self, node: Expr) -> exp.Expression:
-        if isinstance(node, (Compare, In, IsNull, Truth)):
-            try:
-                return self._condition(node)
-            except WhereSqlError as err:
-                raise _at_condition(err, node, self.root, self.engine) from None
-        return self._condition(node)
-
-    def _condition(self, node: Expr) -> exp.Expression:
         if isinstance(node, And):
             return _join(exp.And, [self.expr(i) for i in node.items])
         if isinstance(node, Or):
             return _join(exp.Or, [self.expr(i) for i in node.items])
         if isinstance(node, Not):
             return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
-        if isinstance(node, Truth):
-            return self.truth(node)
+        try:
+            return self._condition(node)
+        except WhereSqlError as err:
+            if isinstance(node, (Compare, In, IsNull, Truth)):
+                raise _at_condition(err, node, self.root, self.engine) from None
+            raise
+
+    def _condition(self, node: Expr) -> exp.Expression:
         if isinstance(node, Compare) and _plain(node):
             return OPERATORS[node.op](self, node)
+        if isinstance(node, Truth):
+            return self.truth(node)
         if isinstance(node, (Compare, In, IsNull)):
             special = path_sql(self, node)  # relation lists, JSON paths, Permissions
             if special is not None:
@@ -501,10 +527,20 @@ class _Generator:
             sql: str = gen.generate(tree, copy=False)
         except SqlglotError as exc:
             raise engine.unsupported(f"this expression ({exc})") from None
-        order = [int(m.group(1)) for m in _SENTINEL.finditer(sql)]
-        position = iter(range(len(order)))
-        text = _SENTINEL.sub(lambda m: engine.marker(next(position), values[int(m.group(1))]), sql)
+        if not values:  # nothing bound (params=False inlines them all): no sentinel is ours
+            return sql, ()
+        order = [int(i) for i in _SENTINEL.findall(sql)]
+        if type(engine).marker is Engine.marker:  # the same marker for every value
+            text = _SENTINEL.sub(_template_text(engine.placeholder or "?"), sql)
+        else:
+            position = iter(range(len(order)))
+            text = _SENTINEL.sub(lambda m: engine.marker(next(position), values[int(m.group(1))]), sql)
         return text, tuple(values[i] for i in order)
+
+
+def _template_text(marker: str) -> str:
+    """``marker`` as the replacement of :func:`re.sub`, which reads backslashes."""
+    return marker.replace("\\", "\\\\")
 
 
 def _generator(engine: Engine) -> Any:
@@ -516,8 +552,8 @@ def _generator(engine: Engine) -> Any:
     identifier = stock[exp.Identifier]
 
     def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
-        name = expression.name
-        if name.startswith("wl") and name[2:].isdigit():
+        name = expression.this
+        if type(name) is str and name.startswith("wl") and name[2:].isdigit():
             return f"\x01{name[2:]}\x02"
         return str(placeholder(self, expression))
 
@@ -534,9 +570,54 @@ def _generator(engine: Engine) -> Any:
             text = quoted[key] = str(identifier(self, expression))
         return text
 
-    gen._dispatch = {**stock, exp.Placeholder: placeholder_sql, exp.Identifier: identifier_sql,
-                     **engine.transforms}  # fmt: skip
+    handlers: dict[Any, Any] = {exp.Placeholder: placeholder_sql, exp.Identifier: identifier_sql}
+    column = stock[exp.Column]
+    if column is Generator.column_sql and type(gen).column_parts is Generator.column_parts:
+
+        def column_sql(self: Any, expression: exp.Column) -> str:
+            # The stock column_sql of the columns the compiler builds (an identifier, and
+            # a table's), without its walk over every part a column may have.
+            args = expression.args
+            this = args.get("this")
+            if type(this) is exp.Identifier:
+                if len(args) == 1:
+                    return identifier_sql(self, this)
+                table = args.get("table")
+                if len(args) == 2 and type(table) is exp.Identifier:
+                    return f"{identifier_sql(self, table)}.{identifier_sql(self, this)}"
+            return str(column(self, expression))
+
+        handlers[exp.Column] = column_sql
+    for cls, (name, op) in _COMPARISONS.items():
+        if stock.get(cls) is getattr(Generator, name):
+            handlers[cls] = _comparison_sql(cls, op, stock[cls])
+    handlers.update(engine.transforms)
+    gen._dispatch = {**stock, **handlers}
     return gen
+
+
+# The comparisons whose stock handler is Generator.binary with this operator.
+_COMPARISONS: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.EQ: ("eq_sql", "="), exp.NEQ: ("neq_sql", "<>"), exp.GT: ("gt_sql", ">"),
+    exp.GTE: ("gte_sql", ">="), exp.LT: ("lt_sql", "<"), exp.LTE: ("lte_sql", "<="),
+}  # fmt: skip
+
+
+def _comparison_sql(cls: type[exp.Expression], op: str, stock: Callable[..., str]) -> Callable[..., str]:
+    """Generator.binary of a comparison of two operands, neither a comparison of the same
+    class (binary would flatten it), without an OPERATOR() or negation: binary's loop
+    and its stack for the one case the compiler builds."""
+    text = f" {op} "
+
+    def comparison_sql(self: Any, expression: exp.Expression) -> str:
+        args = expression.args
+        if len(args) == 2:
+            this, other = args.get("this"), args.get("expression")
+            if this is not None and other is not None and type(this) is not cls and type(other) is not cls:
+                return f"{self.sql(this)}{text}{self.sql(other)}"
+        return stock(self, expression)
+
+    return comparison_sql
 
 
 def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Engine) -> WhereSqlError:
