@@ -83,6 +83,11 @@ def read_time(text: str) -> datetime | None:
     if m is None:
         return None
     year, month, day, hour, minute, second, fraction, _zulu, sign, oh, om, os_, omm = m.groups()
+    if hour is None:  # a date alone (the commonest literal): its midnight, UTC
+        try:
+            return datetime(int(year), int(month), int(day), tzinfo=_UTC)
+        except ValueError:
+            return None
     h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
     micro = round_fraction(fraction or "")
     # PostgreSQL's time_overflows(): each field in range, the whole at most 24:00:00.
