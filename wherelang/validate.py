@@ -31,6 +31,7 @@ from uuid import UUID
 
 import re2
 
+from . import confighub
 from . import strict as strict_rules
 from .errors import WhereValidationError
 from .nodes import (
@@ -828,8 +829,6 @@ class _HubChecker(_Checker):
 
     def resolve(self, path: Path | Attr, *, left: bool, under_len: bool) -> _HubTarget:
         """:meth:`target`, uncached."""
-        from . import confighub
-
         segments = path.segments
         span = path.span
         schema = self.schema
@@ -1083,8 +1082,6 @@ def validate(
     ...     print(err.code, err.position, err.hint)
     unknown-attribute 0 did you mean 'Slug'?
     """
-    from . import confighub
-
     if type(schema) is not Schema:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if not confighub.is_catalog(schema):

@@ -591,6 +591,10 @@ def _generator(engine: Engine) -> Any:
     for cls, (name, op) in _COMPARISONS.items():
         if stock.get(cls) is getattr(Generator, name):
             handlers[cls] = _comparison_sql(cls, op, stock[cls])
+    if type(gen).connector_sql is Generator.connector_sql:
+        for cls, (name, op) in _CONNECTORS.items():
+            if stock.get(cls) is getattr(Generator, name):
+                handlers[cls] = _connector_sql(cls, op, stock[cls])
     handlers.update(engine.transforms)
     gen._dispatch = {**stock, **handlers}
     return gen
@@ -618,6 +622,32 @@ def _comparison_sql(cls: type[exp.Expression], op: str, stock: Callable[..., str
         return stock(self, expression)
 
     return comparison_sql
+
+
+_CONNECTORS: dict[type[exp.Expression], tuple[str, str]] = {exp.And: ("and_sql", "AND"), exp.Or: ("or_sql", "OR")}
+
+
+def _connector_sql(cls: type[exp.Expression], op: str, stock: Callable[..., str]) -> Callable[..., str]:
+    """Generator.connector_sql of a left-deep chain of one connector over operands that
+    are not connectors (what :func:`_join` builds): the operands joined by the keyword."""
+    text = f" {op} "
+
+    def connector_sql(self: Any, expression: exp.Expression) -> str:
+        rights = []
+        node: Any = expression
+        while type(node) is cls:
+            args = node.args
+            right = args.get("expression")
+            if len(args) != 2 or isinstance(right, exp.Connector):
+                return stock(self, expression)
+            rights.append(right)
+            node = args.get("this")
+        if isinstance(node, exp.Connector):
+            return stock(self, expression)
+        sql = self.sql
+        return text.join([sql(node), *[sql(r) for r in reversed(rights)]])
+
+    return connector_sql
 
 
 def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Engine) -> WhereSqlError:
