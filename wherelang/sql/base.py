@@ -143,6 +143,8 @@ class Engine:
 
     def param(self, value: Value, type: Type | None) -> Any:
         """A literal as the driver should bind it."""
+        if value.__class__ is str:  # the commonest, bound as it is
+            return value
         if isinstance(value, (Decimal, int)) and not isinstance(value, bool) and (
             type is not None and type.kind is Kind.FLOAT
         ):

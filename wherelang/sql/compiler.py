@@ -152,6 +152,11 @@ OPERATORS: Mapping[Op, _Builder] = {
 }
 
 
+# OPERATORS by each operator's text: an Enum member hashes through a Python-level
+# __hash__, a str through its cached hash.
+_BUILDERS: Mapping[str, _Builder] = {op.text: build for op, build in OPERATORS.items()}
+
+
 class _Compiler:
     def __init__(self, engine: Engine, mapping: Mapping[str, Target], table: str | None) -> None:
         self.engine = engine
@@ -404,7 +409,7 @@ class _Compiler:
 
     def _condition(self, node: Expr) -> exp.Expression:
         if isinstance(node, Compare) and _plain(node):
-            return OPERATORS[node.op](self, node)
+            return _BUILDERS[node.op.text](self, node)
         if isinstance(node, Truth):
             return self.truth(node)
         if isinstance(node, (Compare, In, IsNull)):
@@ -412,7 +417,7 @@ class _Compiler:
             if special is not None:
                 return special
         if isinstance(node, Compare):
-            return OPERATORS[node.op](self, node)
+            return _BUILDERS[node.op.text](self, node)
         if isinstance(node, In):
             operand = self.operand(node.operand, node.operand, False)
             type = _operand_type(node.operand)
@@ -552,17 +557,18 @@ def _generator(engine: Engine) -> Any:
     identifier = stock[exp.Identifier]
 
     def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
-        name = expression.this
+        name = expression.args.get("this")
         if type(name) is str and name.startswith("wl") and name[2:].isdigit():
             return f"\x01{name[2:]}\x02"
         return str(placeholder(self, expression))
 
-    quoted: dict[tuple[str, bool], str] = {}
+    quoted: dict[tuple[Any, bool], str] = {}
 
     def identifier_sql(self: Any, expression: exp.Identifier) -> str:
         # The same few column names recur in every query; the dialect's quoting of one
         # depends only on its text and whether it is quoted.
-        key = (expression.name, bool(expression.quoted))
+        args = expression.args  # .name and .quoted, without their two calls each
+        key = (args.get("this"), bool(args.get("quoted")))
         text = quoted.get(key)
         if text is None:
             if len(quoted) >= 4096:
