@@ -703,3 +703,22 @@ def test_list_references_as_written_by_hand(listing: dict[str, Conn], expr: Expr
         got = {str(r[0]).lower() for r in conn.run(
             sa.select(UNITS_T.c.UnitID).where(where_clause(expr, OneToMany, schema=LISTING)))}  # fmt: skip
         assert got == hand, (name, str(expr), sorted(got ^ hand))
+
+
+def test_the_compiled_clause_is_cached_under_its_values(conns: dict[str, Conn]) -> None:
+    """SQLAlchemy's statement cache serves a repeated clause; another literal is another
+    statement (the values are bound inside the compiled form), never the first's rows."""
+    from sql_engines import parse as parse_thing
+
+    texts = ["Slug = 'a' AND N > 0", "Slug = 'A' AND N > 0", "Labels.tier = 'env'", "Labels.tier = 'tier'"]
+    for name, conn in conns.items():
+        if conn.loop is not None:
+            continue
+        for text in texts:
+            expr = parse_thing(text)
+            want = memory(expr)
+            for attempt in range(2):
+                result = conn.conn.execute(sa.select(THINGS.c.Pk).where(where_clause(expr, THINGS)))
+                assert {int(r[0]) for r in result} == want, (name, text)
+                if attempt:
+                    assert result.context.cache_hit == result.context.cache_hit.CACHE_HIT, (name, text)

@@ -35,6 +35,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -42,6 +43,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean, NullType
 
 from . import sql as wsql
@@ -98,7 +100,11 @@ def dialect_of(dialect: sa.engine.interfaces.Dialect) -> str:
 
 def prepare(engine: Any) -> Any:
     """Register on every new SQLite connection of ``engine`` (sync or async) the
-    functions wherelang's SQLite SQL calls; other engines need nothing. Returns it."""
+    functions wherelang's SQLite SQL calls; other engines need nothing. Returns it.
+
+    The (I)LIKE functions are remembered for recent (text, pattern) pairs: they are
+    pure, and ``contains`` calls them for each searchable text of every row, the
+    same texts query after query."""
     sync = getattr(engine, "sync_engine", engine)
     if sync.dialect.name == "sqlite":
 
@@ -106,9 +112,21 @@ def prepare(engine: Any) -> Any:
             raw = getattr(dbapi_connection, "driver_connection", dbapi_connection)
             if hasattr(raw, "create_function"):
                 wsql.prepare_sqlite(raw)
+                for name, function in _REMEMBERED.items():
+                    raw.create_function(name, 2, function, deterministic=True)
 
         sa.event.listen(sync, "connect", connect)
     return engine
+
+
+def _remembered() -> dict[str, Callable[[Any, Any], int | None]]:
+    from .sql.engines.sqlite import _sqlite_ilike, _sqlite_like
+
+    return {"wherelang_like": lru_cache(maxsize=1 << 15)(_sqlite_like),
+            "wherelang_ilike": lru_cache(maxsize=1 << 15)(_sqlite_ilike)}  # fmt: skip
+
+
+_REMEMBERED = _remembered()
 
 
 # --- SQL text compiled late, with bound parameters ---------------------------------------
@@ -116,13 +134,19 @@ def prepare(engine: Any) -> Any:
 
 class _WhereSql(ColumnElement[bool]):
     """A condition wherelang compiles when SQLAlchemy compiles the statement, for the
-    dialect of the engine that runs it."""
+    dialect of the engine that runs it.
 
-    inherit_cache = False
+    ``key`` determines the SQL and its values (the typed condition, with its literals,
+    and where its attributes live): SQLAlchemy's statement cache keeps the compiled
+    statement under it, so a repeated query is compiled once. The values are bound
+    inside the compiled form, so they must be in the key."""
+
+    _traverse_internals = [("key", InternalTraversal.dp_plain_obj)]
     type = Boolean()
 
-    def __init__(self, build: Callable[[str], wsql.SqlClause | None]) -> None:
+    def __init__(self, build: Callable[[str], wsql.SqlClause | None], key: str) -> None:
         self.build = build
+        self.key = key
 
 
 @compiles(_WhereSql)
@@ -193,7 +217,7 @@ def _split(sql: str, mark: str) -> list[str]:
 class _CodePoints(ColumnElement[Any]):
     """A text column ordered and compared by code point on every engine."""
 
-    inherit_cache = False
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column: Any) -> None:
         self.column = column
@@ -207,14 +231,16 @@ def _compile_code_points(element: _CodePoints, compiler: Any, **kw: Any) -> str:
 
 
 class _Stored(ColumnElement[Any]):
-    """A sort key value, bound in the form the default layout stores it for the engine."""
+    """A sort key value, bound in the form the default layout stores it for the engine
+    (bound inside the compiled form: the cache key holds the value)."""
 
-    inherit_cache = False
+    _traverse_internals = [("key", InternalTraversal.dp_plain_obj)]
 
     def __init__(self, value: Any, type: Type) -> None:
         self.value = value
         self.wtype = type
         self.type = NullType()
+        self.key = repr((value, type))
 
 
 @compiles(_Stored)
@@ -594,7 +620,8 @@ def where_clause(
         clause = wsql.to_sql(typed, dialect=dialect, mapping=frozen, table=source.name)
         return casts.apply(clause) if dialect == "postgres" and casts else clause
 
-    condition: ColumnElement[bool] = _WhereSql(build)
+    key = repr((typed, sorted(frozen.items()), source.name, casts))
+    condition: ColumnElement[bool] = _WhereSql(build, key)
     if not joined:
         return condition
     # The related rows joined to one row of nothing: the main table's columns are outer
@@ -659,28 +686,40 @@ class ListStatement:
     extended: bool
     #: whether SQLAlchemy decodes each column's JSON itself (a JSON-typed column)
     decodes: tuple[bool, ...] = ()
+    #: the main table and the sort terms, for :meth:`after`
+    keyset: tuple[Any, tuple[tuple[str, bool, Type], ...]] | None = None
+
+    def after(self, key: Sequence[Any] | None) -> Any:
+        """The statement limited to the rows after the sort key ``key`` (a
+        continuation's position; None or empty: the statement itself)."""
+        if not key or self.keyset is None:
+            return self.statement
+        source, terms = self.keyset
+        return self.statement.where(_after(source, terms, key))
 
     def shape(self, row: Sequence[Any], dialect: str = "sqlite") -> dict[str, Any]:
         """A result row as :meth:`ListQuery.apply` gives it (the extended response
         with ``include``; a related entity whose columns are all NULL is None), from
         a connection to ``dialect`` (a wherelang engine name: it says whether the
         driver decodes JSON)."""
+        converters = self._converters(dialect)
+        if not self.extended:  # every column is the entity's
+            return {name: value if value is None or convert is None else convert(value)
+                    for (_, name, convert), value in zip(converters, row)}  # fmt: skip
         out: dict[str, dict[str, Any]] = {owner: {} for owner, _, _ in self.columns}
-        for (owner, name, convert), value in zip(self._converters(dialect), row):
-            out[owner][name] = value if value is None else convert(value)
+        for (owner, name, convert), value in zip(converters, row):
+            out[owner][name] = value if value is None or convert is None else convert(value)
         main = out.pop(self.entity, {})
-        if not self.extended:
-            return main
         response: dict[str, Any] = {self.entity: main}
         for owner, values in out.items():
             response[owner] = values if any(v is not None for v in values.values()) else None
         return response
 
-    def _converters(self, dialect: str) -> list[tuple[str, str, Callable[[Any], Any]]]:
-        """(owner, attribute, converter of a non-NULL value) per column, made once per
-        dialect: shaping is most of the time a large page takes."""
-        cache: dict[str, list[tuple[str, str, Callable[[Any], Any]]]] = self.__dict__.setdefault(
-            "_cache", {}
+    def _converters(self, dialect: str) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
+        """(owner, attribute, converter of a non-NULL value or None to keep it) per
+        column, made once per dialect: shaping is most of the time a large page takes."""
+        cache: dict[str, list[tuple[str, str, Callable[[Any], Any] | None]]] = (
+            self.__dict__.setdefault("_cache", {})
         )
         found = cache.get(dialect)
         if found is None:
@@ -694,25 +733,24 @@ class ListStatement:
         return found
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _converter(type: Type, *, json_text: bool) -> Callable[[Any], Any]:
-    """:func:`api_value` for one column type, with the common cases made cheap."""
+def _converter(type: Type, *, json_text: bool) -> Callable[[Any], Any] | None:
+    """:func:`api_value` for one column type, with the common cases made cheap (None:
+    the value as it is)."""
     kind = type.kind
     if kind in (Kind.STRING, Kind.INT):
-        return _same
+        return None
     if kind is Kind.TIME:
         return _fast_time
     if kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
-        return _json_value if json_text else _same
+        return _json_value if json_text else None
     if kind is Kind.UUID:
         return _uuid_text
     return lambda value: api_value(value, type, json_text=json_text)
 
 
 def _json_value(value: Any) -> Any:
+    if value == "{}":  # most maps of the sample are empty: a new dict is cheaper than decoding
+        return {}
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
@@ -813,8 +851,10 @@ def list_select(
     statement = sa.select(*[c.label(f"wl_{i}") for i, c in enumerate(selected)])
     statement = statement.select_from(joined)
     if condition is not None or query.contains is not None:
-        statement = statement.where(_WhereSql(build))
-    terms = [(name, desc, schema.attributes[name].type) for name, desc in query.ordering()]
+        key = repr((condition, query.contains, schema.name, sorted(schema.searchable),
+                    source.name, sorted(targets.items()), casts, space_id))  # fmt: skip
+        statement = statement.where(_WhereSql(build, key))
+    terms = tuple((name, desc, schema.attributes[name].type) for name, desc in query.ordering())
     if after:
         statement = statement.where(_after(source, terms, after))
     order: list[Any] = []
@@ -827,7 +867,8 @@ def list_select(
     if query.limit is not None:
         statement = statement.limit(query.limit)
     decodes = tuple(isinstance(c.type, sa.JSON) for c in selected)
-    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()), decodes)
+    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()), decodes,
+                         (source, terms))  # fmt: skip
 
 
 def _after(source: _Source, terms: Sequence[tuple[str, bool, Type]], key: Sequence[Any]) -> Any:
@@ -852,11 +893,17 @@ def _after(source: _Source, terms: Sequence[tuple[str, bool, Type]], key: Sequen
 
 
 def _statement_for(
-    query: ListQuery, model_or_table: Any, paginator: Paginator, scope: str, kw: Mapping[str, Any]
+    query: ListQuery,
+    model_or_table: Any,
+    paginator: Paginator,
+    scope: str,
+    listing: ListStatement | None,
+    kw: Mapping[str, Any],
 ) -> tuple[ListStatement, Any]:
     after = paginator.read(query, scope=scope)
-    listing = list_select(query, model_or_table, after=after, **kw)
-    statement = listing.statement
+    if listing is None:
+        listing = list_select(query, model_or_table, **kw)
+    statement = listing.after(after)
     if query.limit is not None:
         statement = statement.limit(query.limit + 1)  # one more: is there a next page?
     return listing, statement
@@ -869,12 +916,15 @@ def page(
     paginator: Paginator,
     *,
     scope: str = "",
+    listing: ListStatement | None = None,
     **kw: Any,
 ) -> Page:
     """One page of ``query`` from a SQLAlchemy ``Connection`` or ``Session``: at most
     ``query.limit`` results after the continuation's position, and the next token.
-    ``kw``: the keyword arguments of :func:`list_select` (``related``, ``filters``, ...)."""
-    listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
+    ``kw``: the keyword arguments of :func:`list_select` (``related``, ``filters``, ...);
+    ``listing``: its result for this query made before (a server may keep it for a
+    repeated query), so that it is not made again."""
+    listing, statement = _statement_for(query, model_or_table, paginator, scope, listing, kw)
     rows = connection.execute(statement).all()
     dialect = _dialect_name(connection)
     return paginator.cut(query, [listing.shape(r, dialect) for r in rows], scope=scope)
@@ -896,10 +946,11 @@ async def apage(
     paginator: Paginator,
     *,
     scope: str = "",
+    listing: ListStatement | None = None,
     **kw: Any,
 ) -> Page:
     """:func:`page` for an ``AsyncConnection`` or ``AsyncSession``."""
-    listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
+    listing, statement = _statement_for(query, model_or_table, paginator, scope, listing, kw)
     result = await connection.execute(statement)
     rows = result.all()
     dialect = _dialect_name(connection)
