@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import sys
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -31,7 +32,6 @@ from uuid import UUID
 
 import re2
 
-from . import confighub
 from . import strict as strict_rules
 from .errors import WhereValidationError
 from .nodes import (
@@ -829,6 +829,8 @@ class _HubChecker(_Checker):
 
     def resolve(self, path: Path | Attr, *, left: bool, under_len: bool) -> _HubTarget:
         """:meth:`target`, uncached."""
+        from . import confighub
+
         segments = path.segments
         span = path.span
         schema = self.schema
@@ -1084,7 +1086,10 @@ def validate(
     """
     if type(schema) is not Schema:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
-    if not confighub.is_catalog(schema):
+    # wherelang.confighub is imported by whoever uses it, not by import wherelang: until
+    # it is, no schema is of its catalog (and no import statement runs per call).
+    confighub = sys.modules.get("wherelang.confighub")
+    if confighub is None or not confighub.is_catalog(schema):
         return _Checker(schema, text).expr(expr)
     if not extended:
         try:
