@@ -147,6 +147,13 @@ class _Token(NamedTuple):
     end_pos: int
 
 
+class _OpToken(NamedTuple):
+    """What the parser shifts for a token that spells an operator on its own."""
+
+    op: Op
+    span: Span
+
+
 _new = tuple.__new__
 
 # Not a terminal of the grammar: the parser stops at it, and the error is explained
@@ -188,6 +195,8 @@ class _Lexer:
         # Longest operator first, so that !~~* is not read as !~ ~ *.
         symbols = "|".join(re.escape(s) for s in sorted(self.symbols, key=len, reverse=True))
         skip = "|".join(ignore)
+        # Blanks written [...]+ repeat as a plain character class: cheaper than (?:[...]+)*+.
+        blanks = f"{skip[:-1]}*+" if re.fullmatch(r"\[[^\]]*\]\+", skip) else f"(?:{skip})*+"
         # Groups: the blanks before the token, PATH, STRING, DECIMAL, INT, an operator
         # or punctuation, and a character no token starts with (which takes the rest of
         # the text with it, so that the lexer stops there); at the end of the text none
@@ -195,7 +204,22 @@ class _Lexer:
         # position matches something, so findall never skips a character and never
         # tries the same blanks twice.
         groups = "|".join(f"({patterns[name]})" for name in _PATTERN_TERMINALS)
-        self.master = re.compile(f"((?:{skip})*+)(?:{groups}|({symbols})|((?s:.))(?s:.*)|\\Z)")
+        self.master = re.compile(f"({blanks})(?:{groups}|({symbols})|((?s:.))(?s:.*)|\\Z)")
+        # What the lexer shifts for a terminal that spells an operator on its own (an
+        # _OpToken, so that the rule "eq: EQ" costs the parser no call), or a literal.
+        # The engine fills in the operators from the grammar's rules.
+        self.operators: dict[str, Op] = {}
+        self.keyword_values: dict[str, bool | Op] = {"TRUE": True, "FALSE": False}
+        self.symbol_values: dict[str, tuple[str, Op | None]] = {}
+
+    def set_operators(self, operators: dict[str, Op]) -> None:
+        self.operators = operators
+        for name, op in operators.items():
+            if name in self.keywords.values():
+                self.keyword_values[name] = op
+        self.symbol_values = {
+            spelling: (name, operators.get(name)) for spelling, name in self.symbol_terminals.items()
+        }
 
     def tokens(self, text: str, limits: Limits, strict: bool) -> tuple[list[str], list[Any]]:
         """The terminals and the values the parser shifts: a node for an operand, a
@@ -206,13 +230,16 @@ class _Lexer:
         (wherelang/strict.py); the checks run only on tokens that may break one.
         """
         keywords = self.keywords
-        symbol_terminals = self.symbol_terminals
+        keyword_values = self.keyword_values
+        symbol_values = self.symbol_values
         max_name = limits.max_name
         max_string = limits.max_string + 2
         max_digits = limits.max_digits
         # Whether a string may hold what the strict level forbids: one search of the
         # whole text spares one a string.
-        strict_strings = strict and _STRICT_SUSPECT.search(text) is not None
+        strict_strings = strict and (
+            "''" in text or '"' in text or "\\" in text or not text.isprintable()
+        )
         terms: list[str] = []
         values: list[Any] = []
         term = terms.append
@@ -247,16 +274,22 @@ class _Lexer:
                     elif kind == "LEN":
                         strict_rules.length(text, start)
                 term(kind)
-                if kind in _TRUTH_VALUES:
-                    value(Literal(_TRUTH_VALUES[kind], None, _new(Span, (start, pos - start))))
-                else:
+                special = keyword_values.get(kind)
+                if special is None:
                     value(_new(_Token, (kind, path, start, pos)))
+                elif type(special) is bool:
+                    value(Literal(special, None, _new(Span, (start, pos - start))))
+                else:
+                    value(_new(_OpToken, (special, _new(Span, (start, pos - start)))))
                 prev = kind
             elif symbol:
                 pos = start + len(symbol)
-                prev = symbol_terminals[symbol]
+                prev, op = symbol_values[symbol]
                 term(prev)
-                value(_new(_Token, (prev, symbol, start, pos)))
+                if op is None:
+                    value(_new(_Token, (prev, symbol, start, pos)))
+                else:
+                    value(_new(_OpToken, (op, _new(Span, (start, pos - start)))))
             elif string:
                 pos = start + len(string)
                 if pos - start > max_string or (
@@ -305,10 +338,7 @@ _STRICT_NAME = strict_rules._NAME.match
 _JOINERS = frozenset({"IS", "NOT"})
 _BLANKS = (" ", "\t")
 _JOINED = frozenset({"NOT", "NULL", "IN", "LIKE", "ILIKE", "TRUE", "FALSE"})
-_TRUTH_VALUES = {"TRUE": True, "FALSE": False}
-# A text without these has no string that the strict level forbids (a quote inside a
-# string is written '', and a tab is a blank outside strings only).
-_STRICT_SUSPECT = re.compile(r"[\"\\\x00-\x1f\x7f]|''")
+
 
 
 def _case_variants(word: str) -> list[str]:
@@ -413,21 +443,10 @@ def _strict(s: list[Any]) -> And:
     return And(items, _span(items[0], items[-1]))
 
 
-class _OpToken(NamedTuple):
-    op: Op
-    span: Span
-
-
-def _op_handler(op: Op) -> tuple[Callable[[_Token], _OpToken], Callable[[list[Any]], _OpToken]]:
-    """The handlers of an operator spelled with one token, and with two (NOT LIKE)."""
-
-    def one(t: _Token) -> _OpToken:
-        return _new(_OpToken, (op, _new(Span, (t[2], t[3] - t[2]))))
-
-    def two(s: list[Any]) -> _OpToken:
-        return _new(_OpToken, (op, _span(s[0], s[-1])))
-
-    return one, two
+def _op_handler(op: Op) -> Callable[[list[Any]], _OpToken]:
+    """The handler of an operator spelled with two tokens (NOT LIKE). The lexer makes
+    the _OpToken of an operator spelled with one."""
+    return lambda s: _new(_OpToken, (op, _span(s[0], s[-1])))
 
 
 def _values(s: list[Any]) -> tuple[tuple[Literal, ...], _Token]:
@@ -485,17 +504,14 @@ _HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
     "and_expr": _connective(And),
     "or_expr": _connective(Or),
     "strict": _strict,
-    **{op.name.lower(): _op_handler(op)[1] for op in Op},
+    **{op.name.lower(): _op_handler(op) for op in Op},
 }
 
-# Handlers of rules of one symbol; any other such rule passes its child on
-# (strict: predicate, and_expr: negation, ?extended_op: strict_op, ...).
-_UNIT_HANDLERS: dict[str, Callable[[Any], Any]] = {
-    op.name.lower(): _op_handler(op)[0] for op in Op
-}
+# The operator of each alias (eq, like, ...).
+_OPERATORS = {op.name.lower(): op for op in Op}
 
 
-# Rules that pass a single child on: one predicate is not an And.
+# Rules of one symbol that pass their child on: one predicate is not an And.
 _PASS_ON = frozenset({"strict", "and_expr", "or_expr"})
 
 
@@ -508,14 +524,13 @@ def _collect(s: list[Any]) -> list[Any]:
 
 
 def _callback(rule: Rule) -> Callable[[Any], Any] | None:
-    """The handler of ``rule``: it takes the child for a rule of one symbol, the list
-    of children otherwise; None passes the only child on."""
+    """The handler of ``rule``, which takes the list of its children; None for a rule
+    of one symbol, which passes its child on (an operator's _OpToken, made by the
+    lexer, or a predicate)."""
     origin = str(rule.origin.name)
     name = rule.alias or origin.split("{")[0]
     if len(rule.expansion) == 1:
-        if name in _UNIT_HANDLERS:
-            return _UNIT_HANDLERS[name]
-        if name in _HANDLERS and name not in _PASS_ON:
+        if name not in _OPERATORS and name in _HANDLERS and name not in _PASS_ON:
             raise AssertionError(f"a rule of one symbol without a handler: {rule}")
         return None
     if name in _HANDLERS:
@@ -588,7 +603,7 @@ class _Engine:
     below reads them without Lark's per-token objects and calls. Each state's actions
     are a dict from terminal to an int: a state to shift to (>= 0) or ``~r`` to reduce
     by rule ``r``. A rule is (number of symbols, the states to go to after it by the
-    state below it, callback).
+    state below it, callback); a rule of one symbol keeps its child as its value.
     """
 
     def __init__(self) -> None:
@@ -620,6 +635,7 @@ class _Engine:
             (len(rule.expansion), gotos[str(rule.origin.name)], _callback(rule))
             for rule in numbers
         ]
+        self.lexer.set_operators(_operator_terminals(numbers))
         self.start_states: dict[str, int] = dict(table.start_states)
         self.end_states: dict[str, int] = dict(table.end_states)
         # The end state shifts $END into itself; the loop stops after $END.
@@ -645,8 +661,6 @@ class _Engine:
                 while action < 0:
                     size, goto, callback = rules[~action]
                     if size == 1:
-                        if callback is not None:
-                            results[-1] = callback(results[-1])
                         state = stack[-1] = goto[stack[-2]]
                     else:
                         children = results[-size:]
@@ -681,6 +695,21 @@ class _Engine:
                 del states[-size:]
                 states.append(goto[states[-1]])
         return accepted
+
+
+def _operator_terminals(rules: Iterable[Rule]) -> dict[str, Op]:
+    """The operator each terminal spells on its own (EQ: Op.EQ, TILDE_TILDE: Op.LIKE),
+    from the rules "alias: TERMINAL"."""
+    operators: dict[str, Op] = {}
+    for rule in rules:
+        if len(rule.expansion) == 1 and rule.alias in _OPERATORS:
+            if not rule.expansion[0].is_term:
+                raise AssertionError(f"an operator rule of a rule: {rule}")
+            terminal = str(rule.expansion[0].name)
+            op = _OPERATORS[rule.alias]
+            if operators.setdefault(terminal, op) is not op:
+                raise AssertionError(f"{terminal} spells two operators")
+    return operators
 
 
 @lru_cache(maxsize=1)
@@ -1001,17 +1030,21 @@ def _check_tree(expr: Expr, text: str, limits: Limits, extended: bool) -> None:
 
 def _attempt(text: str, start: str, limits: Limits) -> tuple[Expr | WhereSyntaxError, int]:
     """The tree or the error, and how far the parser got (the offset it failed at)."""
-    engine = _engine()
     try:
-        return engine.parse(text, start, limits), len(text)
-    except WhereSyntaxError as exc:
+        return _engine().parse(text, start, limits), len(text)
+    except (WhereSyntaxError, _Unexpected) as exc:
+        return _explain(text, exc)
+
+
+def _explain(text: str, exc: WhereSyntaxError | _Unexpected) -> tuple[WhereSyntaxError, int]:
+    """The error the parser stopped with, and the offset it failed at."""
+    if isinstance(exc, WhereSyntaxError):
         return exc, exc.position or 0
-    except _Unexpected as exc:
-        token = _token(text, exc.term, exc.value)
-        if token.type == _BAD:
-            return _syntax_error(text, token.start_pos, None, set()), token.start_pos
-        expected = engine.accepts(exc.stack)
-        return _syntax_error(text, token.start_pos, token, expected), token.start_pos
+    token = _token(text, exc.term, exc.value)
+    if token.type == _BAD:
+        return _syntax_error(text, token.start_pos, None, set()), token.start_pos
+    expected = _engine().accepts(exc.stack)
+    return _syntax_error(text, token.start_pos, token, expected), token.start_pos
 
 
 def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
@@ -1044,22 +1077,31 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
         if not extended:
             _strict_check(text, lambda: strict_rules.blanks(text, []))
         return And((), Span(0, len(text)))
-    result, failed_at = _attempt(text, "extended" if extended else "strict", limits)
-    if not extended and not isinstance(result, WhereSyntaxError):
-        tree = result
-        _strict_check(text, lambda: strict_rules.check_tree(tree, text))
-    if isinstance(result, WhereSyntaxError):
-        if not extended and result.code in strict_rules.CODES:
-            raise _extended_hint(result, text)
-        if not extended and result.code not in _NOT_EXTENDED_CODES:
-            # The extended syntax gets further: the strict failure is an extended-only construct.
-            wider, wider_failed_at = _attempt(text, "extended", Limits())
-            if isinstance(wider, WhereSyntaxError) and wider.code == "reserved-word":
-                raise wider  # NOT = 1: a keyword as a name, at both levels
-            if not isinstance(wider, WhereSyntaxError) or wider_failed_at > failed_at:
-                raise _extended_only(text, result.position or 0)
-        raise result
-    _check_tree(result, text, limits, extended)
+    try:
+        tree: Expr = _engine().parse(text, "extended" if extended else "strict", limits)
+    except (WhereSyntaxError, _Unexpected) as exc:
+        raise _failure(text, extended, exc) from None
+    if not extended:
+        try:
+            strict_rules.check_tree(tree, text)
+        except WhereSyntaxError as exc:
+            raise _extended_hint(exc, text) from None
+    _check_tree(tree, text, limits, extended)
+    return tree
+
+
+def _failure(text: str, extended: bool, exc: WhereSyntaxError | _Unexpected) -> WhereSyntaxError:
+    """The error to raise for a text the parser stopped on with ``exc``."""
+    result, failed_at = _explain(text, exc)
+    if not extended and result.code in strict_rules.CODES:
+        return _extended_hint(result, text)
+    if not extended and result.code not in _NOT_EXTENDED_CODES:
+        # The extended syntax gets further: the strict failure is an extended-only construct.
+        wider, wider_failed_at = _attempt(text, "extended", Limits())
+        if isinstance(wider, WhereSyntaxError) and wider.code == "reserved-word":
+            return wider  # NOT = 1: a keyword as a name, at both levels
+        if not isinstance(wider, WhereSyntaxError) or wider_failed_at > failed_at:
+            return _extended_only(text, result.position or 0)
     return result
 
 
