@@ -8,6 +8,7 @@ below must return, shaped by SqlQuery.shape, the same rows as apply() in memory.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -28,9 +29,14 @@ from wherelang.strategies import expressions_for
 
 UNIT = confighub.schema("Unit")
 STORE = sample.store()
-TABLES = {"Unit": "query_units", "Space": "query_spaces", "Target": "query_targets",
-          "User": "query_users", "Organization": "query_organizations",
-          "BridgeWorker": "query_bridge_workers", "ChangeSet": "query_change_sets"}  # fmt: skip
+# Real tables (ListQuery's joins read a table twice, which MariaDB refuses for temporary
+# ones), named per process so that concurrent runs on one server cannot collide.
+_RUN = f"_{os.getpid()}"
+TABLES = {entity: f"query_{name}{_RUN}" for entity, name in {
+    "Unit": "units", "Space": "spaces", "Target": "targets", "User": "users",
+    "Organization": "organizations", "BridgeWorker": "bridge_workers",
+    "ChangeSet": "change_sets"}.items()}  # fmt: skip
+WILD_TABLE = f"query_wild{_RUN}"
 FILTERS = {f["Slug"]: f["FilterID"] for f in sample.entities("Filter")}
 PROD_US = next(s for s in sample.entities("Space") if s["Slug"] == "storefront-prod-us")
 
@@ -109,6 +115,11 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     eng = Engine(request.param, dialect, conn)
     eng.load()
     yield eng
+    for table in [*TABLES.values(), WILD_TABLE]:
+        quoted = wsql.create_table(UNIT, eng.dialect, table=table).split(" (")[0]
+        eng.execute("DROP TABLE IF EXISTS " + quoted.removeprefix("CREATE TABLE "))
+    if hasattr(conn, "commit"):
+        conn.commit()
     conn.close()
 
 
@@ -238,8 +249,8 @@ WILD = [
 
 @pytest.mark.parametrize("text", ["%", "_", "a%b", "a_b", "x_y", "50%", "\\", "A\\B"])
 def test_contains_wildcards_are_literal_in_sql(engine: Engine, text: str) -> None:
-    insert = wsql.insert_statement(UNIT, engine.dialect, table="query_wild")
-    create = wsql.create_table(UNIT, engine.dialect, table="query_wild")
+    insert = wsql.insert_statement(UNIT, engine.dialect, table=WILD_TABLE)
+    create = wsql.create_table(UNIT, engine.dialect, table=WILD_TABLE)
     engine.execute("DROP TABLE IF EXISTS " + create.split(" (")[0].removeprefix("CREATE TABLE "))
     engine.execute(create)
     for unit in WILD:
@@ -247,7 +258,7 @@ def test_contains_wildcards_are_literal_in_sql(engine: Engine, text: str) -> Non
     if hasattr(engine.conn, "commit"):
         engine.conn.commit()
     query = ListQuery(schema=UNIT, contains=text, select=["Slug"])
-    statement = query.to_sql(engine.dialect, table="query_wild")
+    statement = query.to_sql(engine.dialect, table=WILD_TABLE)
     got = sorted(statement.shape(r)["Slug"] for r in engine.execute(statement.sql, statement.params))
     assert got == sorted(u["Slug"] for u in query.apply(WILD))
 

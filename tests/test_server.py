@@ -274,6 +274,9 @@ def test_bad_input_is_a_structured_400(server: str, query: str, parameter: str, 
     data = assert_structured(response.status_code, response.content, parameter)
     if reason is not None:
         assert data["Reason"] == reason, data
+    # asked again, the remembered answer is the same 400
+    again = httpx.get(f"{server}/unit?{query}")
+    assert (again.status_code, again.json()) == (response.status_code, data)
 
 
 def test_raw_bytes_huge_queries_tokens_and_types(server: str) -> None:

@@ -28,7 +28,11 @@ from .parser import Limits
 from .query import MAX_LIMIT, PARAMETERS, ListQuery, orderable
 from .schema import Schema
 
-__all__ = ["list_query", "install", "error_body", "PARAMETER_DOCS"]
+__all__ = ["list_query", "install", "error_body", "openapi_parameters", "PARAMETER_DOCS"]
+
+#: how many query strings' answers a dependency keeps, and the longest one kept
+_KNOWN = 2048
+_KNOWN_TEXT = 8192
 
 #: Description and examples of each list parameter, as the OpenAPI schema shows them.
 PARAMETER_DOCS: dict[str, tuple[str, list[str]]] = {
@@ -107,9 +111,15 @@ def list_query(
     limits: Limits | None = None,
     default_limit: int | None = None,
     other: tuple[str, ...] = (),
+    lean: bool = False,
 ) -> Callable[..., ListQuery]:
     """A FastAPI dependency returning the checked :class:`~wherelang.ListQuery` of the
     request, for entities of ``schema``.
+
+    ``lean``: the dependency takes the request alone, so FastAPI does not check each
+    list parameter before it does (a fast server's choice); give the route
+    ``openapi_extra={"parameters": openapi_parameters(list_query(schema))}`` to
+    document them all the same.
 
     The query string is read as sent (so that a repeated or unknown parameter, or text
     that is not UTF-8, is a 400 naming it); ``other`` names the endpoint's own
@@ -160,7 +170,27 @@ def list_query(
     ) -> ListQuery:
         # The declared parameters document the endpoint; the query string itself is
         # read here, so that duplicates and unknown names are errors too.
-        raw = request.scope.get("query_string", b"")
+        return answer(request.scope.get("query_string", b""))
+
+    def lean_dependency(request: Request) -> ListQuery:
+        return answer(request.scope.get("query_string", b""))
+
+    def answer(raw: bytes) -> ListQuery:
+        found = known.get(raw)
+        if found is None:
+            try:
+                found = read(raw)
+            except WhereError as err:
+                found = err
+            if len(raw) <= _KNOWN_TEXT:
+                if len(known) >= _KNOWN:
+                    known.clear()
+                known[raw] = found
+        if isinstance(found, WhereError):
+            raise _fresh(found)
+        return found
+
+    def read(raw: bytes) -> ListQuery:
         text = _text(raw)
         if ignore:
             parts = [p for p in text.split("&") if p.partition("=")[0] not in ignore]
@@ -170,8 +200,41 @@ def list_query(
             query = query.model_copy(update={"limit": default_limit})
         return query
 
-    dependency.__name__ = f"list_{entity.name.lower()}_query"
-    return dependency
+    # A ListQuery is immutable and a query string means one query (or one error) for
+    # this dependency: the answers to recent query strings are kept, since clients
+    # repeat theirs (the next page adds only its token).
+    known: dict[bytes, ListQuery | WhereError] = {}
+
+    chosen = lean_dependency if lean else dependency
+    chosen.__name__ = f"list_{entity.name.lower()}_query"
+    return chosen
+
+
+def openapi_parameters(dependency: Callable[..., Any]) -> list[dict[str, Any]]:
+    """The OpenAPI parameter objects a dependency's signature documents (as FastAPI
+    writes them for a route that depends on it), for a route's ``openapi_extra``.
+
+    >>> [p["name"] for p in openapi_parameters(list_query("Unit"))][:3]
+    ['where', 'filter', 'contains']
+    """
+    from fastapi import Depends
+
+    probe = FastAPI()
+
+    @probe.get("/probe")
+    def endpoint(_: Any = Depends(dependency)) -> None:
+        return None
+
+    parameters: list[dict[str, Any]] = probe.openapi()["paths"]["/probe"]["get"]["parameters"]
+    return parameters
+
+
+def _fresh(err: WhereError) -> WhereError:
+    """A new error equal to ``err``: each request raises its own (its traceback and
+    context are the request's)."""
+    new = type(err).__new__(type(err), *err.args)
+    new.__dict__.update(err.__dict__)
+    return new
 
 
 def _text(raw: bytes) -> str:

@@ -30,9 +30,12 @@ means; every value is a bound parameter.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -40,6 +43,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean, NullType
 
 from . import sql as wsql
@@ -96,7 +100,11 @@ def dialect_of(dialect: sa.engine.interfaces.Dialect) -> str:
 
 def prepare(engine: Any) -> Any:
     """Register on every new SQLite connection of ``engine`` (sync or async) the
-    functions wherelang's SQLite SQL calls; other engines need nothing. Returns it."""
+    functions wherelang's SQLite SQL calls; other engines need nothing. Returns it.
+
+    The (I)LIKE functions are remembered for recent (text, pattern) pairs: they are
+    pure, and ``contains`` calls them for each searchable text of every row, the
+    same texts query after query."""
     sync = getattr(engine, "sync_engine", engine)
     if sync.dialect.name == "sqlite":
 
@@ -104,9 +112,21 @@ def prepare(engine: Any) -> Any:
             raw = getattr(dbapi_connection, "driver_connection", dbapi_connection)
             if hasattr(raw, "create_function"):
                 wsql.prepare_sqlite(raw)
+                for name, function in _REMEMBERED.items():
+                    raw.create_function(name, 2, function, deterministic=True)
 
         sa.event.listen(sync, "connect", connect)
     return engine
+
+
+def _remembered() -> dict[str, Callable[[Any, Any], int | None]]:
+    from .sql.engines.sqlite import _sqlite_ilike, _sqlite_like
+
+    return {"wherelang_like": lru_cache(maxsize=1 << 15)(_sqlite_like),
+            "wherelang_ilike": lru_cache(maxsize=1 << 15)(_sqlite_ilike)}  # fmt: skip
+
+
+_REMEMBERED = _remembered()
 
 
 # --- SQL text compiled late, with bound parameters ---------------------------------------
@@ -114,13 +134,19 @@ def prepare(engine: Any) -> Any:
 
 class _WhereSql(ColumnElement[bool]):
     """A condition wherelang compiles when SQLAlchemy compiles the statement, for the
-    dialect of the engine that runs it."""
+    dialect of the engine that runs it.
 
-    inherit_cache = False
+    ``key`` determines the SQL and its values (the typed condition, with its literals,
+    and where its attributes live): SQLAlchemy's statement cache keeps the compiled
+    statement under it, so a repeated query is compiled once. The values are bound
+    inside the compiled form, so they must be in the key."""
+
+    _traverse_internals = [("key", InternalTraversal.dp_plain_obj)]
     type = Boolean()
 
-    def __init__(self, build: Callable[[str], wsql.SqlClause | None]) -> None:
+    def __init__(self, build: Callable[[str], wsql.SqlClause | None], key: str) -> None:
         self.build = build
+        self.key = key
 
 
 @compiles(_WhereSql)
@@ -191,7 +217,7 @@ def _split(sql: str, mark: str) -> list[str]:
 class _CodePoints(ColumnElement[Any]):
     """A text column ordered and compared by code point on every engine."""
 
-    inherit_cache = False
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column: Any) -> None:
         self.column = column
@@ -205,14 +231,16 @@ def _compile_code_points(element: _CodePoints, compiler: Any, **kw: Any) -> str:
 
 
 class _Stored(ColumnElement[Any]):
-    """A sort key value, bound in the form the default layout stores it for the engine."""
+    """A sort key value, bound in the form the default layout stores it for the engine
+    (bound inside the compiled form: the cache key holds the value)."""
 
-    inherit_cache = False
+    _traverse_internals = [("key", InternalTraversal.dp_plain_obj)]
 
     def __init__(self, value: Any, type: Type) -> None:
         self.value = value
         self.wtype = type
         self.type = NullType()
+        self.key = repr((value, type))
 
 
 @compiles(_Stored)
@@ -233,7 +261,7 @@ class _Source:
     table: Any  # a FromClause: Table or alias
     name: str
     columns: dict[str, Any]  # attribute -> column
-    relationships: dict[str, tuple[Any, list[tuple[str, str]]]]  # field -> (table, [(local, remote)])
+    relationships: dict[str, Any]  # field -> the mapper's RelationshipProperty
 
 
 def _source(model_or_table: Any, schema: Schema | None) -> _Source:
@@ -241,7 +269,7 @@ def _source(model_or_table: Any, schema: Schema | None) -> _Source:
         table = model_or_table
         by_name = {c.name: c for c in table.c}
         by_key = {c.key: c for c in table.c}
-        relationships: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
+        relationships: dict[str, Any] = {}
     else:
         mapper = sa.inspect(model_or_table, raiseerr=False)
         if mapper is None or not hasattr(mapper, "local_table"):
@@ -249,10 +277,7 @@ def _source(model_or_table: Any, schema: Schema | None) -> _Source:
         table = mapper.local_table
         by_name = {c.name: c for c in table.c}
         by_key = {prop.key: prop.columns[0] for prop in mapper.column_attrs}
-        relationships = {}
-        for rel in mapper.relationships:
-            pairs = [(local.name, remote.name) for local, remote in rel.local_remote_pairs]
-            relationships[rel.key] = (rel.mapper.local_table, pairs)
+        relationships = {rel.key: rel for rel in mapper.relationships}
     columns: dict[str, Any] = dict(by_name)
     columns.update(by_key)
     if schema is not None:
@@ -265,14 +290,17 @@ def _source(model_or_table: Any, schema: Schema | None) -> _Source:
 
 
 def _targets(
-    source: _Source, names: set[str], mapping: Mapping[str, Any] | None
+    source: _Source, names: set[str], mapping: Mapping[str, Any] | None, *, qualify: bool = True
 ) -> dict[str, wsql.Target]:
-    """The to_sql mapping of the attributes used: renamed columns, native arrays."""
+    """The to_sql mapping of the attributes used: renamed columns, native arrays.
+    ``qualify``: name the table in each (not inside a relation, whose alias to_sql
+    names)."""
+    table = source.name if qualify else None
     out: dict[str, wsql.Target] = {}
     for name in names:
         given = (mapping or {}).get(name)
         if given is not None:
-            out[name] = _target(given, source.name)
+            out[name] = _target(given, table)
             continue
         column = source.columns.get(name)
         if column is None:
@@ -282,15 +310,15 @@ def _targets(
                 hint="map the attribute to a column with mapping=",
             )
         if isinstance(column.type, sa.ARRAY):
-            out[name] = wsql.ArrayColumn(column.name, table=source.name)
+            out[name] = wsql.ArrayColumn(column.name, table=table)
         elif column.name != name:
-            out[name] = wsql.Column(column.name, table=source.name)
+            out[name] = wsql.Column(column.name, table=table)
     for name, given in (mapping or {}).items():
-        out.setdefault(name, _target(given, source.name))
+        out.setdefault(name, _target(given, table))
     return out
 
 
-def _target(given: Any, table: str) -> wsql.Target:
+def _target(given: Any, table: str | None) -> wsql.Target:
     if isinstance(given, sa.Column):
         return wsql.Column(given.name, table=table)
     if isinstance(given, (str, wsql.Column, wsql.JsonPath, wsql.ArrayColumn, wsql.MapColumn, wsql.Joined)):
@@ -303,12 +331,25 @@ def _own_names(expr: Expr) -> set[str]:
     return {n.name for n in walk(expr) if isinstance(n, Attr) and not n.hops}
 
 
-def _hop_names(expr: Expr) -> list[str]:
-    found: list[str] = []
+def _reached(expr: Expr, each: bool) -> dict[str, set[str]]:
+    """The related entity's attributes each relation reaches, for list references
+    (``FromLink.*.Slug``, ``each``) or for relations to one entity."""
+    found: dict[str, set[str]] = {}
     for node in walk(expr):
-        if isinstance(node, Attr) and node.hops and node.hops[0] not in found:
-            found.append(node.hops[0])
+        if isinstance(node, Attr) and node.hops and node.each == each:
+            found.setdefault(node.hops[0], set()).add(node.name)
     return found
+
+
+def _given(field: str, schema: Schema | None, related: Mapping[str, Any] | None) -> Any:
+    """The table or model ``related=`` gives for a relation, by field or entity name."""
+    if not related:
+        return None
+    given = related.get(field)
+    relation = schema.relation(field) if schema is not None else None
+    if given is None and relation is not None:
+        given = related.get(relation.entity)
+    return given
 
 
 def _related(
@@ -320,11 +361,13 @@ def _related(
     """(the alias named ``field`` of the related table, the ON condition to the main
     table) for a relation hop."""
     relation = schema.relation(field) if schema is not None else None
-    given = None
-    if related:
-        given = related.get(field)
-        if given is None and relation is not None:
-            given = related.get(relation.entity)
+    given = _given(field, schema, related)
+    if relation is not None and relation.many:
+        raise WhereSqlError(
+            "sql-include-many",
+            f"{relation.via} relates to many {relation.entity} entities; SQL joins only one",
+            hint=f"test them with {field}.*.<attribute> in where, or filter in memory with apply()",
+        )
     if given is not None:
         if relation is None or schema is None:
             raise WhereSqlError("sql-unknown-relation", f"{field} is no relation of the schema")
@@ -337,7 +380,15 @@ def _related(
         pairs = [(relation.via, target.columns[other.id].name)]
         local_table = target.table
     elif field in source.relationships:
-        local_table, pairs = source.relationships[field]
+        rel = source.relationships[field]
+        if rel.uselist:
+            raise WhereSqlError(
+                "sql-include-many",
+                f"the relationship {field} of {source.name} holds many entities; SQL joins only one",
+                hint=f"test them with {field}.*.<attribute> in where",
+            )
+        local_table = rel.mapper.local_table
+        pairs = [(local.name, remote.name) for local, remote in rel.local_remote_pairs]
     else:
         raise WhereSqlError(
             "sql-unknown-relation",
@@ -345,15 +396,91 @@ def _related(
             hint=f"pass related={{'{field}': <table or model>}} or declare a relationship "
             f"named {field}",
         )
-    if relation is not None and relation.many:
-        raise WhereSqlError(
-            "sql-include-many",
-            f"{relation.via} relates to many {relation.entity} entities; SQL joins only one",
-            hint="filter it in memory with apply()",
-        )
     alias = sa.alias(local_table, name=field)
     on = sa.and_(*[alias.c[remote] == _column(source, local) for local, remote in pairs])
     return alias, on
+
+
+def _listed(
+    source: _Source,
+    field: str,
+    names: set[str],
+    schema: Schema | None,
+    related: Mapping[str, Any] | None,
+) -> tuple[wsql.Related, Any]:
+    """The to_sql :class:`~wherelang.sql.Related` of a list reference (``FromLink`` of
+    ``FromLink.*.Slug``), and the related table: with ``related=``, the rows whose ID
+    this entity's list attribute holds (the relation's ``via``); else the model's
+    relationship of that name, one-to-many (the related rows' foreign key) or
+    many-to-many (its secondary table). ``names``: the related attributes used."""
+    relation = schema.relation(field) if schema is not None else None
+    other = schema.related(field) if schema is not None else None
+    given = _given(field, schema, related)
+    if given is not None:
+        if relation is None or other is None or other.id is None:
+            raise WhereSqlError(
+                "sql-unknown-relation",
+                f"{field} is no list reference of the schema with a known related entity",
+            )
+        target = _source(given, other)
+        id_column = _column(target, other.id)
+        inner = _targets(target, names, None, qualify=False)
+        table = _plain_name(target.table)
+        return wsql.Related(table, id=id_column.name, via=relation.via, mapping=inner), target.table
+    rel = source.relationships.get(field)
+    if rel is None:
+        raise WhereSqlError(
+            "sql-unknown-relation",
+            f"no table is known for the list reference {field} of {source.name}",
+            hint=f"pass related={{'{field}': <table or model>}} or declare a relationship "
+            f"named {field}",
+        )
+    target = _source(rel.mapper.class_, other)
+    inner = _targets(target, names, None, qualify=False)
+    table = _plain_name(target.table)
+    if rel.secondary is not None:
+        # many-to-many: a row of the secondary table pairs the owner's key with the target's
+        owner_pairs, target_pairs = rel.synchronize_pairs, rel.secondary_synchronize_pairs
+        if len(owner_pairs) != 1 or len(target_pairs) != 1:
+            raise _composite(field)
+        (owner, link_owner), (target_key, link_target) = owner_pairs[0], target_pairs[0]
+        join = wsql.JoinTable(_plain_name(rel.secondary), owner=link_owner.name,
+                              target=link_target.name, key=owner.name)  # fmt: skip
+        return wsql.Related(table, id=target_key.name, join=join, mapping=inner), target.table
+    if rel.direction is sa.orm.interfaces.ONETOMANY:
+        # one-to-many: the related rows whose foreign key is the owner's key (the related
+        # table read as its own join table, its primary key naming each row)
+        keys = list(rel.mapper.primary_key)
+        if len(rel.local_remote_pairs) != 1 or len(keys) != 1:
+            raise _composite(field)
+        owner, foreign = rel.local_remote_pairs[0]
+        join = wsql.JoinTable(table, owner=foreign.name, target=keys[0].name, key=owner.name)
+        return wsql.Related(table, id=keys[0].name, join=join, mapping=inner), target.table
+    raise WhereSqlError(
+        "sql-unknown-relation",
+        f"the relationship {field} of {source.name} relates to one entity, not a list",
+        hint=f"write {field}.<attribute> (no *)",
+    )
+
+
+def _composite(field: str) -> WhereSqlError:
+    return WhereSqlError(
+        "sql-unsupported",
+        f"the relationship {field} joins on several columns; a list reference takes one",
+        hint="filter it in memory with apply()",
+    )
+
+
+def _plain_name(table: Any) -> str:
+    """A table's name as to_sql writes it (it names no database schema)."""
+    if getattr(table, "schema", None) is not None:
+        raise WhereSqlError(
+            "sql-unsupported",
+            f"the table {table.schema}.{table.name} is in a database schema; a list "
+            f"reference's SQL names tables without one",
+            hint="put the schema on the connection's search_path",
+        )
+    return str(table.name)
 
 
 def _column(source: _Source, name: str) -> Any:
@@ -361,6 +488,94 @@ def _column(source: _Source, name: str) -> Any:
     if column is None:
         raise WhereSqlError("sql-no-column", f"the table {source.name} has no column {name}")
     return column
+
+
+# --- plain JSON columns on PostgreSQL ----------------------------------------------------------
+
+#: ``FROM "table" AS wl_rN``: to_sql's alias of a list reference's table
+_RELATED_ALIAS = re.compile(r'FROM ("(?:[^"]|"")+") AS (wl_r\d+)\b')
+
+
+def _json_columns(table: Any) -> set[str]:
+    """The columns of ``table`` declared ``JSON`` but not ``JSONB``: PostgreSQL's json
+    has none of the jsonb operators and functions to_sql writes."""
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    return {c.name for c in table.c if isinstance(c.type, sa.JSON) and not isinstance(c.type, JSONB)}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class _JsonCasts:
+    """Where a condition reads plain JSON columns: by the name it qualifies them with
+    (the table, a relation's alias), and by table for list references."""
+
+    qualified: Mapping[str, frozenset[str]]
+    listed: Mapping[str, frozenset[str]]
+
+    def __bool__(self) -> bool:
+        return bool(self.qualified or self.listed)
+
+    def apply(self, clause: wsql.SqlClause) -> wsql.SqlClause:
+        """PostgreSQL's SQL with each such column read as jsonb. The text holds
+        identifiers and bound-parameter markers only (every value is a parameter), so a
+        quoted ``"table"."column"`` in it is that column."""
+        sql = clause.sql
+        owners = {q: names for q, names in self.qualified.items()}
+        for quoted_table, alias in _RELATED_ALIAS.findall(sql):
+            names = self.listed.get(quoted_table[1:-1].replace('""', '"'))
+            if names:
+                owners[alias] = names
+        for owner, names in owners.items():
+            for name in names:
+                ref = f"{_quote(owner)}.{_quote(name)}"
+                sql = re.sub(r'(?<![\w"])' + re.escape(ref), f"CAST({ref} AS JSONB)", sql)
+        return dataclasses.replace(clause, sql=sql)
+
+
+def _casts(source: _Source, joined: Mapping[str, Any], listed: Sequence[Any]) -> _JsonCasts:
+    """The plain JSON columns of the main table, the joined relations (by alias
+    name) and the list references' tables."""
+    qualified = {source.name: frozenset(_json_columns(source.table))}
+    for name, (alias, _) in joined.items():
+        qualified[name] = frozenset(_json_columns(alias))
+    by_table = {_plain_name(t): frozenset(_json_columns(t)) for t in listed}
+    return _JsonCasts({k: v for k, v in qualified.items() if v},
+                      {k: v for k, v in by_table.items() if v})  # fmt: skip
+
+
+def _relation_targets(
+    source: _Source,
+    expr: Expr,
+    schema: Schema | None,
+    related: Mapping[str, Any] | None,
+) -> tuple[dict[str, wsql.Target], dict[str, Any], list[Any]]:
+    """The to_sql mapping entries of the relations ``expr`` goes through (a
+    :class:`~wherelang.sql.Joined` alias named after each relation to one entity, a
+    :class:`~wherelang.sql.Related` per list reference), the joined relations (alias
+    name -> (alias, ON condition)) and the list references' tables."""
+    targets: dict[str, wsql.Target] = {}
+    joined: dict[str, Any] = {}
+    for field, names in _reached(expr, each=False).items():
+        alias, on = _related(source, field, schema, related)
+        other = schema.related(field) if schema is not None else None
+        inner = _targets(_source(alias, other), names, None, qualify=False)
+        targets[field] = wsql.Joined(field, mapping=inner)
+        joined[field] = (alias, on)
+    tables: list[Any] = []
+    for field, names in _reached(expr, each=True).items():
+        entry, table = _listed(source, field, names, schema, related)
+        targets[field] = entry
+        tables.append(table)
+    return targets, joined, tables
+
+
+def _via_names(targets: Mapping[str, wsql.Target]) -> set[str]:
+    """The owner's list attributes that list references read (``FromLinkID``)."""
+    return {t.via for t in targets.values() if isinstance(t, wsql.Related) and t.via is not None}
 
 
 # --- where_clause --------------------------------------------------------------------------
@@ -381,36 +596,40 @@ def where_clause(
     name); ``mapping`` points others elsewhere (a column name, a ``Column``, or a
     :mod:`wherelang.sql` target such as :class:`~wherelang.sql.JsonPath`). PostgreSQL
     ``ARRAY`` columns are read as native arrays, every other array and map as JSON
-    (JSONB on PostgreSQL). A path through a relation (``Space.Labels.env``) becomes
-    ``EXISTS`` over a LEFT JOIN to the related table: the model's relationship of that
-    name, or ``related={"Space": spaces_table}`` with ``schema``. Text is parsed
-    against ``schema``.
+    (JSONB on PostgreSQL; a column declared ``JSON`` is cast to jsonb). A path through a
+    relation (``Space.Labels.env``) becomes ``EXISTS`` over a LEFT JOIN to the related
+    table: the model's relationship of that name, or ``related={"Space": spaces_table}``
+    with ``schema``. A list reference (``FromLink.*.Slug = 'x'``) is ``EXISTS`` over
+    the related rows: the model's one-to-many or many-to-many relationship of that
+    name, or with ``related=`` the rows whose IDs the entity's list attribute holds.
+    Text is parsed against ``schema``.
     """
     if isinstance(expr, str):
         if schema is None:
             raise TypeError("where_clause needs schema= to parse text")
         expr = parse(expr, schema=schema)
     source = _source(model_or_table, schema)
-    hops = _hop_names(expr)
-    targets = _targets(source, _own_names(expr), mapping)
-    for hop in hops:
-        targets.setdefault(hop, wsql.Joined(hop))
+    relations, joined, listed = _relation_targets(source, expr, schema, related)
+    targets = _targets(source, _own_names(expr) | _via_names(relations), mapping)
+    targets.update(relations)
     frozen = dict(targets)
+    casts = _casts(source, joined, listed)
     typed = expr
 
     def build(dialect: str) -> wsql.SqlClause:
-        return wsql.to_sql(typed, dialect=dialect, mapping=frozen, table=source.name)
+        clause = wsql.to_sql(typed, dialect=dialect, mapping=frozen, table=source.name)
+        return casts.apply(clause) if dialect == "postgres" and casts else clause
 
-    condition: ColumnElement[bool] = _WhereSql(build)
-    if not hops:
+    key = repr((typed, sorted(frozen.items()), source.name, casts))
+    condition: ColumnElement[bool] = _WhereSql(build, key)
+    if not joined:
         return condition
     # The related rows joined to one row of nothing: the main table's columns are outer
     # references, so the condition sees exactly the LEFT JOIN's row, NULLs and all.
-    joined: Any = sa.select(sa.literal(1).label("wl_one")).subquery("wl_one")
-    for hop in hops:
-        alias, on = _related(source, hop, schema, related)
-        joined = joined.outerjoin(alias, on)
-    inner = sa.select(sa.literal(1)).select_from(joined).where(condition)
+    rows: Any = sa.select(sa.literal(1).label("wl_one")).subquery("wl_one")
+    for alias, on in joined.values():
+        rows = rows.outerjoin(alias, on)
+    inner = sa.select(sa.literal(1)).select_from(rows).where(condition)
     return sa.exists(inner.correlate(source.table))
 
 
@@ -467,28 +686,79 @@ class ListStatement:
     extended: bool
     #: whether SQLAlchemy decodes each column's JSON itself (a JSON-typed column)
     decodes: tuple[bool, ...] = ()
+    #: the main table and the sort terms, for :meth:`after`
+    keyset: tuple[Any, tuple[tuple[str, bool, Type], ...]] | None = None
+
+    def after(self, key: Sequence[Any] | None) -> Any:
+        """The statement limited to the rows after the sort key ``key`` (a
+        continuation's position; None or empty: the statement itself)."""
+        if not key or self.keyset is None:
+            return self.statement
+        source, terms = self.keyset
+        return self.statement.where(_after(source, terms, key))
 
     def shape(self, row: Sequence[Any], dialect: str = "sqlite") -> dict[str, Any]:
         """A result row as :meth:`ListQuery.apply` gives it (the extended response
         with ``include``; a related entity whose columns are all NULL is None), from
         a connection to ``dialect`` (a wherelang engine name: it says whether the
         driver decodes JSON)."""
+        converters = self._converters(dialect)
+        if not self.extended:  # every column is the entity's
+            return {name: value if value is None or convert is None else convert(value)
+                    for (_, name, convert), value in zip(converters, row)}  # fmt: skip
         out: dict[str, dict[str, Any]] = {owner: {} for owner, _, _ in self.columns}
-        for (owner, name, convert), value in zip(self._converters(dialect), row):
-            out[owner][name] = value if value is None else convert(value)
+        for (owner, name, convert), value in zip(converters, row):
+            out[owner][name] = value if value is None or convert is None else convert(value)
         main = out.pop(self.entity, {})
-        if not self.extended:
-            return main
         response: dict[str, Any] = {self.entity: main}
         for owner, values in out.items():
             response[owner] = values if any(v is not None for v in values.values()) else None
         return response
 
-    def _converters(self, dialect: str) -> list[tuple[str, str, Callable[[Any], Any]]]:
-        """(owner, attribute, converter of a non-NULL value) per column, made once per
-        dialect: shaping is most of the time a large page takes."""
-        cache: dict[str, list[tuple[str, str, Callable[[Any], Any]]]] = self.__dict__.setdefault(
-            "_cache", {}
+    def json(self, rows: Sequence[Sequence[Any]], dialect: str = "sqlite") -> bytes:
+        """The JSON array of the shaped rows, as a server answers it: what
+        ``json.dumps([self.shape(r, dialect) for r in rows])`` writes (compact, UTF-8),
+        written directly, with the JSON text a driver returns for a JSON column copied
+        as it is rather than decoded and encoded again."""
+        encoders = self._encoders(dialect)
+        if not self.extended:
+            objects = ["{" + ",".join([key + ("null" if value is None else encode(value))
+                                       for (_, key, encode), value in zip(encoders, row)]) + "}"
+                       for row in rows]  # fmt: skip
+            return ("[" + ",".join(objects) + "]").encode("utf-8")
+        out: list[str] = []
+        for row in rows:
+            groups: dict[str, list[str]] = {}
+            present: dict[str, bool] = {}
+            for (owner, key, encode), value in zip(encoders, row):
+                groups.setdefault(owner, []).append(key + ("null" if value is None else encode(value)))
+                present[owner] = present.get(owner, False) or value is not None
+            main = "{" + ",".join(groups.pop(self.entity, [])) + "}"
+            members = [_text_of(self.entity) + ":" + main]
+            for owner, fields in groups.items():
+                members.append(_text_of(owner) + ":" + ("{" + ",".join(fields) + "}" if present[owner] else "null"))
+            out.append("{" + ",".join(members) + "}")
+        return ("[" + ",".join(out) + "]").encode("utf-8")
+
+    def _encoders(self, dialect: str) -> list[tuple[str, str, Callable[[Any], str]]]:
+        """(owner, the JSON text of the key and its colon, the JSON text of a non-NULL
+        value) per column, made once per dialect."""
+        cache: dict[str, list[tuple[str, str, Callable[[Any], str]]]] = (
+            self.__dict__.setdefault("_encoded", {})
+        )
+        found = cache.get(dialect)
+        if found is None:
+            found = []
+            for (owner, name, convert), (_, _, wtype) in zip(self._converters(dialect), self.columns):
+                found.append((owner, _text_of(name) + ":", _encoder(wtype, convert)))
+            cache[dialect] = found
+        return found
+
+    def _converters(self, dialect: str) -> list[tuple[str, str, Callable[[Any], Any] | None]]:
+        """(owner, attribute, converter of a non-NULL value or None to keep it) per
+        column, made once per dialect: shaping is most of the time a large page takes."""
+        cache: dict[str, list[tuple[str, str, Callable[[Any], Any] | None]]] = (
+            self.__dict__.setdefault("_cache", {})
         )
         found = cache.get(dialect)
         if found is None:
@@ -502,25 +772,54 @@ class ListStatement:
         return found
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _converter(type: Type, *, json_text: bool) -> Callable[[Any], Any]:
-    """:func:`api_value` for one column type, with the common cases made cheap."""
+def _converter(type: Type, *, json_text: bool) -> Callable[[Any], Any] | None:
+    """:func:`api_value` for one column type, with the common cases made cheap (None:
+    the value as it is)."""
     kind = type.kind
     if kind in (Kind.STRING, Kind.INT):
-        return _same
+        return None
     if kind is Kind.TIME:
         return _fast_time
     if kind in (Kind.ARRAY, Kind.MAP, Kind.JSON):
-        return _json_value if json_text else _same
+        return _json_value if json_text else None
     if kind is Kind.UUID:
         return _uuid_text
     return lambda value: api_value(value, type, json_text=json_text)
 
 
+#: JSON as Starlette's JSONResponse writes it
+_dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_text_of: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _encoder(wtype: Type, convert: Callable[[Any], Any] | None) -> Callable[[Any], str]:
+    """The JSON text of a non-NULL column value (:meth:`ListStatement.json`)."""
+    kind = wtype.kind
+
+    def general(value: Any) -> str:
+        shaped = value if convert is None else convert(value)
+        return "null" if shaped is None else _dump(shaped)
+
+    if convert is None and kind is Kind.STRING:
+        return lambda value: _text_of(value) if type(value) is str else _dump(value)  # noqa: E731
+    if convert is None and kind is Kind.INT:
+        return lambda value: str(value) if type(value) is int else _dump(value)  # noqa: E731
+    if convert is _json_value:
+        # the driver's JSON text (the default layout stores JSON): copied as it is
+        return lambda value: value if isinstance(value, str) else general(value)  # noqa: E731
+    if kind in (Kind.UUID, Kind.TIME):
+
+        def text(value: Any) -> str:
+            shaped = value if convert is None else convert(value)
+            return "null" if shaped is None else _text_of(shaped) if isinstance(shaped, str) else _dump(shaped)
+
+        return text
+    return general
+
+
 def _json_value(value: Any) -> Any:
+    if value == "{}":  # most maps of the sample are empty: a new dict is cheaper than decoding
+        return {}
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
@@ -592,29 +891,39 @@ def list_select(
             columns.append((relation.field, attr.name, attr.type))
             selected.append(_column(target, attr.name))
     used: set[str] = set()
+    relations: dict[str, wsql.Target] = {}
+    hops: dict[str, Any] = {}
+    listed: list[Any] = []
     if condition is not None:
-        used = _own_names(condition)
-        for hop in _hop_names(condition):
-            try:
-                join(hop)
-            except WhereSqlError as err:
-                raise err.with_parameter("where") from None
+        try:
+            relations, hops, listed = _relation_targets(source, condition, schema, related)
+            for hop in hops:
+                hops[hop] = (join(hop), None)
+        except WhereSqlError as err:
+            raise err.with_parameter("where") from None
+        used = _own_names(condition) | _via_names(relations)
     if query.contains is not None:
         used |= set(schema.searchable)
     targets = _targets(source, used, mapping)
+    targets.update(relations)
+    casts = _casts(source, hops, listed)
 
     def build(dialect: str) -> wsql.SqlClause | None:
         clause: wsql.SqlClause | None = where_sql(
             query, dialect, table=source.name, mapping=targets, filters=filters,
             space_id=space_id,
         )  # fmt: skip
+        if clause is not None and dialect == "postgres" and casts:
+            clause = casts.apply(clause)
         return clause
 
     statement = sa.select(*[c.label(f"wl_{i}") for i, c in enumerate(selected)])
     statement = statement.select_from(joined)
     if condition is not None or query.contains is not None:
-        statement = statement.where(_WhereSql(build))
-    terms = [(name, desc, schema.attributes[name].type) for name, desc in query.ordering()]
+        key = repr((condition, query.contains, schema.name, sorted(schema.searchable),
+                    source.name, sorted(targets.items()), casts, space_id))  # fmt: skip
+        statement = statement.where(_WhereSql(build, key))
+    terms = tuple((name, desc, schema.attributes[name].type) for name, desc in query.ordering())
     if after:
         statement = statement.where(_after(source, terms, after))
     order: list[Any] = []
@@ -627,7 +936,8 @@ def list_select(
     if query.limit is not None:
         statement = statement.limit(query.limit)
     decodes = tuple(isinstance(c.type, sa.JSON) for c in selected)
-    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()), decodes)
+    return ListStatement(statement, tuple(columns), schema.name, bool(query.relations()), decodes,
+                         (source, terms))  # fmt: skip
 
 
 def _after(source: _Source, terms: Sequence[tuple[str, bool, Type]], key: Sequence[Any]) -> Any:
@@ -652,11 +962,17 @@ def _after(source: _Source, terms: Sequence[tuple[str, bool, Type]], key: Sequen
 
 
 def _statement_for(
-    query: ListQuery, model_or_table: Any, paginator: Paginator, scope: str, kw: Mapping[str, Any]
+    query: ListQuery,
+    model_or_table: Any,
+    paginator: Paginator,
+    scope: str,
+    listing: ListStatement | None,
+    kw: Mapping[str, Any],
 ) -> tuple[ListStatement, Any]:
     after = paginator.read(query, scope=scope)
-    listing = list_select(query, model_or_table, after=after, **kw)
-    statement = listing.statement
+    if listing is None:
+        listing = list_select(query, model_or_table, **kw)
+    statement = listing.after(after)
     if query.limit is not None:
         statement = statement.limit(query.limit + 1)  # one more: is there a next page?
     return listing, statement
@@ -669,12 +985,15 @@ def page(
     paginator: Paginator,
     *,
     scope: str = "",
+    listing: ListStatement | None = None,
     **kw: Any,
 ) -> Page:
     """One page of ``query`` from a SQLAlchemy ``Connection`` or ``Session``: at most
     ``query.limit`` results after the continuation's position, and the next token.
-    ``kw``: the keyword arguments of :func:`list_select` (``related``, ``filters``, ...)."""
-    listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
+    ``kw``: the keyword arguments of :func:`list_select` (``related``, ``filters``, ...);
+    ``listing``: its result for this query made before (a server may keep it for a
+    repeated query), so that it is not made again."""
+    listing, statement = _statement_for(query, model_or_table, paginator, scope, listing, kw)
     rows = connection.execute(statement).all()
     dialect = _dialect_name(connection)
     return paginator.cut(query, [listing.shape(r, dialect) for r in rows], scope=scope)
@@ -696,10 +1015,11 @@ async def apage(
     paginator: Paginator,
     *,
     scope: str = "",
+    listing: ListStatement | None = None,
     **kw: Any,
 ) -> Page:
     """:func:`page` for an ``AsyncConnection`` or ``AsyncSession``."""
-    listing, statement = _statement_for(query, model_or_table, paginator, scope, kw)
+    listing, statement = _statement_for(query, model_or_table, paginator, scope, listing, kw)
     result = await connection.execute(statement)
     rows = result.all()
     dialect = _dialect_name(connection)
