@@ -1060,3 +1060,45 @@ def test_a_long_expression_compiles_in_bounded_pieces() -> None:
     assert [u["UnitID"] for u in predicate.filter(units)] == expected
     assert [u["UnitID"] for u in units if predicate(u)] == expected
     assert 0 < len(expected) < len(units)
+
+
+_OFFSETS = st.integers(-15 * 60 - 59, 15 * 60 + 59).map(lambda m: timedelta(minutes=m))
+
+
+def _time_text(moment: datetime, offset: timedelta, zulu: bool) -> str:
+    if zulu and not offset:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(timezone(offset)).isoformat()
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1), timezones=st.just(timezone.utc)),
+    _OFFSETS,
+    st.lists(st.tuples(st.integers(-3 * 86400, 3 * 86400), _OFFSETS, st.booleans()), min_size=1, max_size=6),
+    st.sampled_from(["<", "<=", ">", ">=", "=", "!="]),
+)
+def test_time_literals_of_any_zone_compare_as_instants(
+    moment: datetime, offset: timedelta, rows: list[tuple[int, timedelta, bool]], op: str
+) -> None:
+    """Time literals are held in UTC (datetime compares two values of one zone faster):
+    a literal with any offset, against texts with any offset (or 'Z'), answers as the
+    instants compare."""
+    import operator
+
+    literal = _time_text(moment, offset, False)
+    text = f"CreatedAt {op} '{literal}'"
+    predicate = wherelang.compile(text, UNIT)
+    expr = wherelang.parse(text, schema=UNIT)
+    assert isinstance(expr, Compare) and isinstance(expr.right, Literal)
+    wanted = expr.right.value
+    compare = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+               "=": operator.eq, "!=": operator.ne}[op]  # fmt: skip
+    entities = []
+    for seconds, row_offset, zulu in rows:
+        value = _time_text(moment + timedelta(seconds=seconds), row_offset, zulu)
+        read = parse_entity_time(value)
+        assert read is not None
+        assert predicate({"CreatedAt": value}) is compare(read, wanted), value
+        entities.append({"CreatedAt": value})
+    assert list(predicate.filter(entities)) == [e for e in entities if predicate(e)]

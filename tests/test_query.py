@@ -461,3 +461,99 @@ def test_json_round_trip_and_hashing() -> None:
 def test_a_store_gives_one_resolver_per_schema() -> None:
     assert STORE.resolver(UNIT) is STORE.resolver(UNIT)
     assert STORE.resolver(UNIT) is not STORE.resolver(confighub.schema("Space"))
+
+
+# --- from_params' shortcuts (issue 17) -------------------------------------------------
+
+_PARAMETER_VALUES = {
+    "where": ["Slug = 'a'", "Labels.tier = 'x' AND LEN(ApplyGates) > 0", "Slgu = 'x'",
+              "Slug = 'a' OR Slug = 'b'", " "],
+    "filter": ["7C61626F-DDBE-41AF-93F6-B69F4AB6D308", "prod/backend-units", "not-a-uuid"],
+    "contains": ["ledger", "50% off", " ", "a\x00b"],
+    "select": ["Slug,Labels", "DisplayName, Labels,Slug", "Slug,,x", "DisplayNme"],
+    "include": ["SpaceID", "SpaceID,TargetID", "Slug", "Space"],
+    "include_hidden": ["*", "Deleted,Archived", "bad name"],
+    "order_by": ["DESC:Slug", "CreatedAt,ASC:Slug", "ASC:Nope", "Slug,Slug", "UP:Slug"],
+    "limit": ["10", "0", "x"],
+    "continue": ["abc-1", "a b"],
+    "summary": ["true", "FALSE", "maybe"],
+    "where_data": ["spec.replicas > 1"],
+}  # fmt: skip
+
+
+def _outcome(build: Any) -> Any:
+    try:
+        return build()
+    except WhereError as err:
+        return ("error", type(err), err.code, err.parameter, err.position)
+
+
+def _built_by_init(params: str, extended: bool) -> ListQuery:
+    """from_params as it was: every value checked by _prepare, then validated again by
+    pydantic's __init__."""
+    from pydantic import BaseModel
+
+    from wherelang.query import _FIELDS, _collect, _prepare
+
+    fields: dict[str, Any] = {"schema": UNIT, "extended": extended}
+    for name, value in _collect(params, False).items():
+        fields[_FIELDS.get(name, name)] = value
+    query = ListQuery.__new__(ListQuery)
+    BaseModel.__init__(query, **_prepare(fields))
+    return query
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(_PARAMETER_VALUES)),
+        st.integers(0, 4),
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_from_params_builds_what_init_builds(picks: dict[str, int], extended: bool) -> None:
+    """from_params stores its checked values without pydantic validating them again: the
+    same values of the same types, the same fields set, equal and hashing alike; of
+    several bad values, the same one is reported."""
+    from wherelang.text import encode_query
+
+    params = "&".join(
+        f"{name}={encode_query(values[i % len(values)])}"
+        for name, i in picks.items()
+        for values in [_PARAMETER_VALUES[name]]
+    )
+    fast = _outcome(lambda: ListQuery.from_params(params, schema=UNIT, extended=extended))
+    slow = _outcome(lambda: _built_by_init(params, extended))
+    if isinstance(slow, tuple):
+        assert fast == slow
+        return
+    assert isinstance(fast, ListQuery)
+    assert fast == slow and hash(fast) == hash(slow)
+    assert list(fast.__dict__) == list(slow.__dict__)
+    for name, value in slow.__dict__.items():
+        assert type(fast.__dict__[name]) is type(value) and fast.__dict__[name] == value, name
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.to_query_string() == slow.to_query_string()
+
+
+def test_from_params_reads_a_non_bool_extended_as_pydantic_does() -> None:
+    query = ListQuery.from_params("where=Slug%3D%27a%27", schema=UNIT, extended=1)  # type: ignore[arg-type]
+    assert query.extended is True and query == ListQuery(schema=UNIT, where="Slug = 'a'", extended=True)
+
+
+_BYTES = st.integers(0, 255).map(lambda b: f"%{b:02X}" if b % 2 else f"%{b:02x}")
+_CHUNKS = st.text("%+\\xXuN{}0123456789abcdefABCDEFz é€&=", max_size=6)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_BYTES | _CHUNKS | st.sampled_from(["%e2%82%ac", "%C3%A9", "%F0%9F%98%80"]), max_size=8))
+def test_fast_decode_is_decode_query(parts: list[str]) -> None:
+    """The C route of query-string decoding (unicode_escape) gives decode_query's text, or
+    its error at the same position, on random escapes, backslashes and bad UTF-8."""
+    from wherelang.query import _decode
+    from wherelang.text import decode_query
+
+    text = "".join(parts)
+    assert _outcome(lambda: _decode(text)) == _outcome(lambda: decode_query(text))

@@ -15,13 +15,10 @@ from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, cast
 
 from lark.common import ParserConf
-from lark.exceptions import UnexpectedToken
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
 from lark.load_grammar import load_grammar
 from lark.parsers.lalr_analysis import LALR_Analyzer, Shift
-from lark.parsers.lalr_parser import _Parser as _LarkParser
-from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 from . import strict as strict_rules
 from .errors import WhereSyntaxError, not_text
@@ -129,38 +126,32 @@ def grammar_text() -> str:
 
 # --- the lexer -----------------------------------------------------------------
 #
-# A lexer of our own in front of Lark's LALR parser: one regular expression built
-# from the grammar's terminals, so that the grammar stays the only description of
-# syntax. Keywords are reserved: a word spelled like one is that keyword.
+# A lexer of our own in front of a table-driven LALR parser: one regular expression
+# built from the grammar's terminals, so that the grammar stays the only description
+# of syntax. Keywords are reserved: a word spelled like one is that keyword.
+#
+# The expression is cut into tokens by one ``findall`` call: each match is a tuple of
+# the blanks before a token and one group per kind of token, and the loop below reads
+# the tuples without a method call per token. Operands become nodes here, as they are
+# read; the parser shifts them as they are.
 
 
 class _Token(NamedTuple):
-    """A token as Lark's parser needs it (``type``), with our positions.
-
-    A named tuple, made with ``tuple.__new__``: the cheapest object with attributes.
-    """
+    """A token the parser keeps as it is (keywords, operators, punctuation), or the
+    token an error is about. A named tuple, made with ``tuple.__new__``: the cheapest
+    object with attributes."""
 
     type: str
     value: str
     start_pos: int
     end_pos: int
 
-    # Lark reads these when it makes the $END token and its errors.
-    @property
-    def line(self) -> int:
-        return 1
 
-    @property
-    def end_line(self) -> int:
-        return 1
+class _OpToken(NamedTuple):
+    """What the parser shifts for a token that spells an operator on its own."""
 
-    @property
-    def column(self) -> int:
-        return self.start_pos + 1
-
-    @property
-    def end_column(self) -> int:
-        return self.end_pos + 1
+    op: Op
+    span: Span
 
 
 _new = tuple.__new__
@@ -168,6 +159,11 @@ _new = tuple.__new__
 # Not a terminal of the grammar: the parser stops at it, and the error is explained
 # as a character no token starts with.
 _BAD = "$BAD"
+_END = "$END"
+
+# The terminals written as regular expressions, in the order the lexer tries them:
+# DECIMAL before INT, so that 1.5 is one number. The lexer makes a node of each.
+_PATTERN_TERMINALS = ("PATH", "STRING", "DECIMAL", "INT")
 
 
 class _Lexer:
@@ -175,9 +171,11 @@ class _Lexer:
         word = re.compile(next(t.pattern.to_regexp() for t in terminals if t.name == "PATH"))
         # Every spelling of every keyword, so that one dict look-up finds it.
         self.keywords: dict[str, str] = {}
-        # The grammar's operators and punctuation, as written: =, !~~*, (, ...
-        self.symbols: set[str] = set()
-        strings, patterns, ignore = [], [], []
+        # The grammar's operators and punctuation, as written (=, !~~*, (, ...), with
+        # their terminals.
+        self.symbol_terminals: dict[str, str] = {}
+        patterns: dict[str, str] = {}
+        ignore = []
         for term in terminals:
             regexp = term.pattern.to_regexp()
             if term.name in ignore_names:
@@ -187,73 +185,150 @@ class _Lexer:
                     for spelling in _case_variants(term.pattern.value):
                         self.keywords[spelling] = term.name
                 else:
-                    strings.append((len(term.pattern.value), term.name, regexp))
-                    self.symbols.add(term.pattern.value)
+                    self.symbol_terminals[term.pattern.value] = term.name
             else:
-                patterns.append((term.name, regexp))
+                patterns[term.name] = regexp
+        if set(patterns) != set(_PATTERN_TERMINALS):
+            raise AssertionError(f"the lexer makes nodes of {_PATTERN_TERMINALS}, the grammar "
+                                 f"has {tuple(patterns)}")  # fmt: skip
+        self.symbols = set(self.symbol_terminals)
         # Longest operator first, so that !~~* is not read as !~ ~ *.
-        alternatives = [f"(?P<{name}>{rx})" for name, rx in patterns]
-        alternatives += [f"(?P<{name}>{rx})" for _, name, rx in sorted(strings, reverse=True)]
+        symbols = "|".join(re.escape(s) for s in sorted(self.symbols, key=len, reverse=True))
         skip = "|".join(ignore)
-        # White space before a token is part of its match: one match a token. The
-        # possessive *+ never gives white space back (no backtracking on a failure).
-        self.master = re.compile(f"(?:{skip})*+(?:{'|'.join(alternatives)})")
-        self.trailing = re.compile(f"(?:{skip})*+")
+        # Blanks written [...]+ repeat as a plain character class: cheaper than (?:[...]+)*+.
+        blanks = f"{skip[:-1]}*+" if re.fullmatch(r"\[[^\]]*\]\+", skip) else f"(?:{skip})*+"
+        # Groups: the blanks before the token, PATH, STRING, DECIMAL, INT, an operator
+        # or punctuation, and a character no token starts with (which takes the rest of
+        # the text with it, so that the lexer stops there); at the end of the text none
+        # of them matches. The possessive *+ never gives white space back, and every
+        # position matches something, so findall never skips a character and never
+        # tries the same blanks twice.
+        groups = "|".join(f"({patterns[name]})" for name in _PATTERN_TERMINALS)
+        self.master = re.compile(f"({blanks})(?:{groups}|({symbols})|((?s:.))(?s:.*)|\\Z)")
+        # What the lexer shifts for a terminal that spells an operator on its own (an
+        # _OpToken, so that the rule "eq: EQ" costs the parser no call), or a literal.
+        # The engine fills in the operators from the grammar's rules.
+        self.operators: dict[str, Op] = {}
+        self.keyword_values: dict[str, bool | Op] = {"TRUE": True, "FALSE": False}
+        self.symbol_values: dict[str, tuple[str, Op | None]] = {}
 
-    def tokens(self, text: str, limits: Limits, strict: bool) -> list[_Token]:
-        """All tokens; a character no token starts with ends the list as a _BAD token.
+    def set_operators(self, operators: dict[str, Op]) -> None:
+        self.operators = operators
+        for name, op in operators.items():
+            if name in self.keywords.values():
+                self.keyword_values[name] = op
+        self.symbol_values = {
+            spelling: (name, operators.get(name)) for spelling, name in self.symbol_terminals.items()
+        }
+
+    def tokens(self, text: str, limits: Limits, strict: bool) -> tuple[list[str], list[Any]]:
+        """The terminals and the values the parser shifts: a node for an operand, a
+        :class:`_Token` otherwise. The last terminal is $END, or _BAD at a character no
+        token starts with.
 
         At the strict level each token also passes ConfigHub's lexical rules
         (wherelang/strict.py); the checks run only on tokens that may break one.
         """
         keywords = self.keywords
+        keyword_values = self.keyword_values
+        symbol_values = self.symbol_values
         max_name = limits.max_name
         max_string = limits.max_string + 2
         max_digits = limits.max_digits
-        out: list[_Token] = []
-        append = out.append
-        stop = 0
+        # Whether a string may hold what the strict level forbids: one search of the
+        # whole text spares one a string.
+        strict_strings = strict and (
+            "''" in text or '"' in text or "\\" in text or not text.isprintable()
+        )
+        terms: list[str] = []
+        values: list[Any] = []
+        term = terms.append
+        value = values.append
+        pos = 0
         prev = ""
-        for m in iter(cast(Any, self.master).scanner(text).match, None):
-            kind: str = m.lastgroup
-            start, stop = m.span(kind)
-            value = text[start:stop]
-            if kind == "PATH":
-                kind = keywords.get(value, kind)
-                if kind == "PATH":
-                    if stop - start > max_name:
-                        _check_path(text, value, start, limits)
-                    if strict and not value.isalpha() and _STRICT_NAME(value) is None:
+        for blanks, path, string, decimal, integer, symbol, bad in self.master.findall(text):
+            start = pos + len(blanks) if blanks else pos
+            if path:
+                pos = start + len(path)
+                kind = keywords.get(path)
+                if kind is None:
+                    if pos - start > max_name:
+                        _check_path(text, path, start, limits)
+                    if strict and not path.isalpha() and _STRICT_NAME(path) is None:
                         if not (start and text[start - 1].isdigit()):  # 1e3: the parser says
-                            strict_rules.name(text, value, start)
-                elif strict:
-                    if value not in _STRICT_SPELLINGS and kind in _STRICT_KEYWORDS:
-                        strict_rules.keyword(text, value, start)
+                            strict_rules.name(text, path, start)
+                    term("PATH")
+                    value(Path(tuple(path.split(".")) if "'" not in path else _segments(path),
+                               _new(Span, (start, pos - start))))  # fmt: skip
+                    prev = "PATH"
+                    continue
+                if strict:
+                    if path not in _STRICT_SPELLINGS and kind in _STRICT_KEYWORDS:
+                        strict_rules.keyword(text, path, start)
                     if prev in _JOINERS and kind in _JOINED:
-                        strict_rules.joined(text, out[-1].end_pos, start, value)
+                        strict_rules.joined(text, start - len(blanks), start, path)
                     elif kind == "AND" and prev and (
-                        m.start() == start or text[stop : stop + 1] not in _BLANKS
+                        not blanks or text[pos : pos + 1] not in _BLANKS
                     ):
-                        strict_rules.and_blanks(text, start, stop, m.start() < start)
+                        strict_rules.and_blanks(text, start, pos, bool(blanks))
                     elif kind == "LEN":
                         strict_rules.length(text, start)
-            elif kind == "STRING":
-                if stop - start > max_string or (
-                    strict and _STRICT_FORBIDDEN.search(value, 1, len(value) - 1)
+                term(kind)
+                special = keyword_values.get(kind)
+                if special is None:
+                    value(_new(_Token, (kind, path, start, pos)))
+                elif type(special) is bool:
+                    value(Literal(special, None, _new(Span, (start, pos - start))))
+                else:
+                    value(_new(_OpToken, (special, _new(Span, (start, pos - start)))))
+                prev = kind
+            elif symbol:
+                pos = start + len(symbol)
+                prev, op = symbol_values[symbol]
+                term(prev)
+                if op is None:
+                    value(_new(_Token, (prev, symbol, start, pos)))
+                else:
+                    value(_new(_OpToken, (op, _new(Span, (start, pos - start)))))
+            elif string:
+                pos = start + len(string)
+                if pos - start > max_string or (
+                    strict_strings and _STRICT_FORBIDDEN.search(string, 1, len(string) - 1)
                 ):
-                    _check_string(text, value, start, limits, strict)
-            elif kind == "INT" or kind == "DECIMAL":
-                if stop - start > max_digits or (strict and value[0] == "-"):
-                    _check_number(text, value, start, limits, strict)
-            append(_new(_Token, (kind, value, start, stop)))
-            prev = kind
-        trailing = self.trailing.match(text, stop)
-        end = trailing.end() if trailing else stop
-        if end < len(text):
-            append(_new(_Token, (_BAD, text[end], end, end + 1)))
+                    _check_string(text, string, start, limits, strict)
+                term("STRING")
+                value(Literal(string[1:-1].replace("''", "'") if "''" in string else string[1:-1],
+                              None, _new(Span, (start, pos - start))))  # fmt: skip
+                prev = "STRING"
+            elif integer or decimal:
+                number = integer or decimal
+                pos = start + len(number)
+                if pos - start > max_digits or (strict and number[0] == "-"):
+                    _check_number(text, number, start, limits, strict)
+                prev = "INT" if integer else "DECIMAL"
+                term(prev)
+                value(Literal(int(number) if integer else Decimal(number), None,
+                              _new(Span, (start, pos - start))))  # fmt: skip
+            elif bad:
+                term(_BAD)
+                value(_new(_Token, (_BAD, bad, start, start + 1)))
+                break
+            else:
+                term(_END)
+                value(_new(_Token, (_END, "", len(text), len(text))))
+                break
         if strict and strict_rules.odd_blanks(text):
-            strict_rules.blanks(text, out)
-        return out
+            tokens = [_token(text, t, v) for t, v in zip(terms, values) if t != _END]
+            strict_rules.blanks(text, tokens)
+        return terms, values
+
+
+def _token(text: str, term: str, value: Any) -> _Token:
+    """The token the lexer read as ``value`` (a node or a token)."""
+    if type(value) is _Token:
+        return value
+    start, length = value.span
+    return _Token(term, text[start : start + length], start, start + length)
 
 
 # The strict level's spelling of keywords (strict.py); IS and NOT join the next word.
@@ -263,6 +338,7 @@ _STRICT_NAME = strict_rules._NAME.match
 _JOINERS = frozenset({"IS", "NOT"})
 _BLANKS = (" ", "\t")
 _JOINED = frozenset({"NOT", "NULL", "IN", "LIKE", "ILIKE", "TRUE", "FALSE"})
+
 
 
 def _case_variants(word: str) -> list[str]:
@@ -315,26 +391,13 @@ def _check_number(text: str, value: str, start: int, limits: Limits, strict: boo
         )
 
 
-class _Stream:
-    """What Lark's parser reads tokens from."""
-
-    __slots__ = ("lexer", "text", "limits", "strict")
-
-    def __init__(self, lexer: _Lexer, text: str, limits: Limits, strict: bool) -> None:
-        self.lexer = lexer
-        self.text = text
-        self.limits = limits
-        self.strict = strict
-
-    def lex(self, state: Any) -> list[_Token]:
-        return self.lexer.tokens(self.text, self.limits, self.strict)
-
-
 # --- building the tree in the parser callbacks ------------------------------------
 #
-# Lark calls one callback per grammar rule with the list of the rule's children. Rule
-# aliases in the grammar name the handlers below; the operator aliases are the
-# lower-case names of :class:`Op` members.
+# The parser calls one callback per reduction: with the value of the only child for
+# a rule of one symbol, with the list of the children's values otherwise. Rule aliases
+# in the grammar name the handlers below; the operator aliases are the lower-case
+# names of :class:`Op` members. A rule of one symbol without a handler passes its
+# child on, and costs the parser no call.
 
 
 # Spans and tokens are named tuples; tuple.__new__ makes them without a Python call.
@@ -346,10 +409,6 @@ def _span(first: Any, last: Any) -> Span:
         return _new(Span, (start, last.end_pos - start))
     end = last.span
     return _new(Span, (start, end[0] + end[1] - start))
-
-
-def _tok_span(t: _Token) -> Span:
-    return _new(Span, (t.start_pos, t.end_pos - t.start_pos))
 
 
 _SEGMENT = re.compile(r"'((?:[^']|'')*)'|([^.']+)")
@@ -364,12 +423,10 @@ def _segments(text: str) -> tuple[str, ...]:
     )
 
 
-def _flatten(kind: type[And] | type[Or], first: Any, rest: list[Any] | None) -> Expr:
-    if rest is None:
-        return first  # type: ignore[no-any-return]
+def _flatten(kind: type[And] | type[Or], first: Any, rest: list[Any]) -> Expr:
     items: list[Expr] = []
     for child in (first, *rest):
-        if isinstance(child, kind):
+        if type(child) is kind:
             items.extend(child.items)
         else:
             items.append(child)
@@ -377,15 +434,18 @@ def _flatten(kind: type[And] | type[Or], first: Any, rest: list[Any] | None) -> 
 
 
 def _connective(kind: type[And] | type[Or]) -> Callable[[list[Any]], Expr]:
-    return lambda s: _flatten(kind, s[0], s[1] if len(s) > 1 else None)
+    return lambda s: _flatten(kind, s[0], s[1])
 
 
-class _OpToken(NamedTuple):
-    op: Op
-    span: Span
+def _strict(s: list[Any]) -> And:
+    # predicate (AND predicate)+: no predicate is an And to flatten.
+    items = (s[0], *s[1])
+    return And(items, _span(items[0], items[-1]))
 
 
 def _op_handler(op: Op) -> Callable[[list[Any]], _OpToken]:
+    """The handler of an operator spelled with two tokens (NOT LIKE). The lexer makes
+    the _OpToken of an operator spelled with one."""
     return lambda s: _new(_OpToken, (op, _span(s[0], s[-1])))
 
 
@@ -424,18 +484,13 @@ def _is_null_handler(size: int) -> Callable[[list[Any]], Expr]:
     return handler
 
 
-# Tokens that become nodes as the parser shifts them.
-_TOKEN_NODES: dict[str, Callable[[_Token], Any]] = {
-    "PATH": lambda t: Path(_segments(t[1]), _new(Span, (t[2], t[3] - t[2]))),
-    "STRING": lambda t: Literal(
-        t[1][1:-1].replace("''", "'"), None, _new(Span, (t[2], t[3] - t[2]))
-    ),
-    "INT": lambda t: Literal(int(t.value), None, _tok_span(t)),
-    "DECIMAL": lambda t: Literal(Decimal(t.value), None, _tok_span(t)),
-    "TRUE": lambda t: Literal(True, None, _tok_span(t)),
-    "FALSE": lambda t: Literal(False, None, _tok_span(t)),
-}
+def _group(s: list[Any]) -> Expr:
+    # A group's span takes in its parentheses, so that NOT (...) ends at the ")".
+    inner: Expr = s[1]
+    return replace(inner, span=_span(s[0], s[2]))
 
+
+# Handlers of rules of more than one symbol, by alias or rule name.
 _HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
     "len": lambda s: Len(s[2], _span(s[0], s[3])),
     "compare": _compare,
@@ -445,41 +500,44 @@ _HANDLERS: dict[str, Callable[[list[Any]], Any]] = {
     "is_null": _is_null_handler(3),
     "is_not_null": _is_null_handler(4),
     "negation": lambda s: Not(s[1], _span(s[0], s[1])),
-    # A group's span takes in its parentheses, so that NOT (...) ends at the ")".
-    "group": lambda s: replace(s[1], span=_span(s[0], s[2])),
+    "group": _group,
     "and_expr": _connective(And),
     "or_expr": _connective(Or),
-    "strict": _connective(And),
+    "strict": _strict,
     **{op.name.lower(): _op_handler(op) for op in Op},
 }
 
+# The operator of each alias (eq, like, ...).
+_OPERATORS = {op.name.lower(): op for op in Op}
 
-def _first(s: list[Any]) -> Any:
-    return s[0]
+
+# Rules of one symbol that pass their child on: one predicate is not an And.
+_PASS_ON = frozenset({"strict", "and_expr", "or_expr"})
 
 
 def _collect(s: list[Any]) -> list[Any]:
     # x* is compiled into left-recursive helper rules: "SEP x" and "helper SEP x".
-    if isinstance(s[0], list):
-        s[0].append(s[-1])
-        return s[0]
-    return [s[-1]]
+    if len(s) == 3:
+        s[0].append(s[2])
+        return s[0]  # type: ignore[no-any-return]
+    return [s[1]]
 
 
-def _callbacks(rules: list[Rule]) -> dict[Any, Callable[[Any], Any]]:
-    callbacks: dict[Any, Callable[[Any], Any]] = dict(_TOKEN_NODES)
-    for rule in rules:
-        origin = str(rule.origin.name)
-        name = rule.alias or origin.split("{")[0]
-        if name in _HANDLERS:
-            callbacks[rule] = _HANDLERS[name]
-        elif origin.startswith("__") and "_star_" in origin:
-            callbacks[rule] = _collect
-        elif len(rule.expansion) == 1:
-            callbacks[rule] = _first
-        else:
-            raise AssertionError(f"grammar rule without a handler: {rule}")
-    return callbacks
+def _callback(rule: Rule) -> Callable[[Any], Any] | None:
+    """The handler of ``rule``, which takes the list of its children; None for a rule
+    of one symbol, which passes its child on (an operator's _OpToken, made by the
+    lexer, or a predicate)."""
+    origin = str(rule.origin.name)
+    name = rule.alias or origin.split("{")[0]
+    if len(rule.expansion) == 1:
+        if name not in _OPERATORS and name in _HANDLERS and name not in _PASS_ON:
+            raise AssertionError(f"a rule of one symbol without a handler: {rule}")
+        return None
+    if name in _HANDLERS:
+        return _HANDLERS[name]
+    if origin.startswith("__") and "_star_" in origin:
+        return _collect
+    raise AssertionError(f"grammar rule without a handler: {rule}")
 
 
 def _inline(rules: list[Rule]) -> list[Rule]:
@@ -527,99 +585,131 @@ def _inline(rules: list[Rule]) -> list[Rule]:
     return out
 
 
-class _Rule:
-    """A grammar rule as the parser loop needs it, hashed by identity.
 
-    Lark's own rules hash and compare through Python code on every reduction.
-    """
+class _Unexpected(Exception):
+    """The parser found no action for ``term``: the error is explained from the
+    token, and the terminals the states on ``stack`` would have taken."""
 
-    __slots__ = ("origin", "expansion", "lark_rule")
-
-    class _Origin:
-        __slots__ = ("name",)
-
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-    def __init__(self, rule: Any) -> None:
-        self.origin = _Rule._Origin(str(rule.origin.name))
-        self.expansion = tuple(rule.expansion)
-        self.lark_rule = rule
-
-
-class _Table:
-    """Lark's parse table with plain-string keys and :class:`_Rule` reductions."""
-
-    def __init__(self, table: Any) -> None:
-        rules: dict[Any, _Rule] = {}
-
-        def convert(action: Any) -> tuple[Any, Any]:
-            kind, arg = action
-            if kind is Shift:
-                return kind, arg
-            if arg not in rules:
-                rules[arg] = _Rule(arg)
-            return kind, rules[arg]
-
-        self.states = {
-            state: {str(key): convert(action) for key, action in actions.items()}
-            for state, actions in table.states.items()
-        }
-        self.start_states = table.start_states
-        self.end_states = table.end_states
-        self.rules = rules
+    def __init__(self, term: str, value: Any, stack: list[int]) -> None:
+        self.term = term
+        self.value = value
+        self.stack = stack
 
 
 class _Engine:
-    """Lark's LALR tables and parser loop, our lexer and callbacks."""
+    """Lark's LALR tables for the grammar, driven by one loop of our own.
+
+    Lark computes the tables (so the grammar is the only source of syntax); the loop
+    below reads them without Lark's per-token objects and calls. Each state's actions
+    are a dict from terminal to an int: a state to shift to (>= 0) or ``~r`` to reduce
+    by rule ``r``. A rule is (number of symbols, the states to go to after it by the
+    state below it, callback); a rule of one symbol keeps its child as its value.
+    """
 
     def __init__(self) -> None:
         grammar, _ = cast(Any, load_grammar)(grammar_text(), "where.lark", [], True)
         terminals, rules, ignore = grammar.compile(["strict", "extended"], set())
         rules = _inline(rules)
+        if any(not rule.expansion for rule in rules):
+            raise AssertionError("the parser loop takes no empty rule")
         self.lexer = _Lexer(terminals, ignore)
         analysis = LALR_Analyzer(ParserConf(rules, {}, ["strict", "extended"]), strict=True)
         cast(Any, analysis).compute_lalr()
-        table = _Table(analysis.parse_table)
-        self.states = table.states
-        self.end_states = table.end_states
-        callbacks = _callbacks(rules)
-        fast: dict[Any, Callable[[Any], Any]] = {
-            rule: callbacks[rule.lark_rule] for rule in table.rules.values()
-        }
-        fast.update(_TOKEN_NODES)
-        self.parser = _LarkParser(cast(Any, table), fast)
-        self.confs = {
-            start: ParseConf(cast(Any, table), fast, start) for start in table.start_states
-        }
+        table: Any = analysis.parse_table  # an IntParseTable: states are 0, 1, ...
+        if sorted(table.states) != list(range(len(table.states))):
+            raise AssertionError("Lark numbers the states 0, 1, ...")
+        numbers: dict[Rule, int] = {}
+        for actions in table.states.values():
+            for kind, arg in actions.values():
+                if kind is not Shift and arg not in numbers:
+                    numbers[arg] = len(numbers)
+        gotos: dict[str, dict[int, int]] = {}
+        self.actions: list[dict[str, int]] = [{} for _ in range(len(table.states))]
+        for state, actions in table.states.items():
+            for symbol, (kind, arg) in actions.items():
+                if symbol.isupper() or symbol == _END:
+                    self.actions[state][symbol] = arg if kind is Shift else ~numbers[arg]
+                else:
+                    gotos.setdefault(symbol, {})[state] = arg
+        self.rules: list[tuple[int, dict[int, int], Callable[[Any], Any] | None]] = [
+            (len(rule.expansion), gotos[str(rule.origin.name)], _callback(rule))
+            for rule in numbers
+        ]
+        self.lexer.set_operators(_operator_terminals(numbers))
+        self.start_states: dict[str, int] = dict(table.start_states)
+        self.end_states: dict[str, int] = dict(table.end_states)
+        # The end state shifts $END into itself; the loop stops after $END.
+        for end in self.end_states.values():
+            self.actions[end][_END] = end
+        #: The terminals the table knows.
+        self.terminals = frozenset(t for actions in self.actions for t in actions)
 
     def parse(self, text: str, start: str, limits: Limits) -> Any:
-        stream = _Stream(self.lexer, text, limits, start == "strict")
-        # Lark's _Parser.parse without building its ParseConf again on every call.
-        state = ParserState(self.confs[start], cast(Any, stream))
-        return self.parser.parse_from_state(state)
+        terms, values = self.lexer.tokens(text, limits, start == "strict")
+        actions = self.actions
+        rules = self.rules
+        state = self.start_states[start]
+        stack = [state]
+        results: list[Any] = []
+        push_state = stack.append
+        push = results.append
+        term = _END
+        value: Any = None
+        try:
+            for term, value in zip(terms, values):
+                action = actions[state][term]
+                while action < 0:
+                    size, goto, callback = rules[~action]
+                    if size == 1:
+                        state = stack[-1] = goto[stack[-2]]
+                    else:
+                        children = results[-size:]
+                        del results[-size:]
+                        del stack[-size:]
+                        push(callback(children))  # type: ignore[misc]
+                        state = goto[stack[-1]]
+                        push_state(state)
+                    action = actions[state][term]
+                state = action
+                push_state(state)
+                push(value)
+        except KeyError:
+            if term in actions[state]:
+                raise
+            raise _Unexpected(term, value, stack) from None
+        return results[0]
 
-    def accepts(self, state_stack: list[Any], start: str) -> set[str]:
+    def accepts(self, stack: list[int]) -> set[str]:
         """The terminals the parser could take next, found by trying each one."""
         accepted = set()
-        terminals = {t for state in self.states.values() for t in state if t.isupper()}
-        for terminal in terminals:
-            stack = list(state_stack)
+        for terminal in self.terminals:
+            states = list(stack)
             while True:
-                action = self.states[stack[-1]].get(terminal)
+                action = self.actions[states[-1]].get(terminal)
                 if action is None:
                     break
-                kind, arg = action
-                if kind is Shift:
+                if action >= 0:
                     accepted.add(terminal)
                     break
-                if len(arg.expansion):
-                    del stack[-len(arg.expansion) :]
-                stack.append(self.states[stack[-1]][arg.origin.name][1])
-                if terminal == "$END" and stack[-1] == self.end_states[start]:
-                    accepted.add(terminal)
-                    break
+                size, goto, _ = self.rules[~action]
+                del states[-size:]
+                states.append(goto[states[-1]])
         return accepted
+
+
+def _operator_terminals(rules: Iterable[Rule]) -> dict[str, Op]:
+    """The operator each terminal spells on its own (EQ: Op.EQ, TILDE_TILDE: Op.LIKE),
+    from the rules "alias: TERMINAL"."""
+    operators: dict[str, Op] = {}
+    for rule in rules:
+        if len(rule.expansion) == 1 and rule.alias in _OPERATORS:
+            if not rule.expansion[0].is_term:
+                raise AssertionError(f"an operator rule of a rule: {rule}")
+            terminal = str(rule.expansion[0].name)
+            op = _OPERATORS[rule.alias]
+            if operators.setdefault(terminal, op) is not op:
+                raise AssertionError(f"{terminal} spells two operators")
+    return operators
 
 
 @lru_cache(maxsize=1)
@@ -940,19 +1030,21 @@ def _check_tree(expr: Expr, text: str, limits: Limits, extended: bool) -> None:
 
 def _attempt(text: str, start: str, limits: Limits) -> tuple[Expr | WhereSyntaxError, int]:
     """The tree or the error, and how far the parser got (the offset it failed at)."""
-    engine = _engine()
     try:
-        return engine.parse(text, start, limits), len(text)
-    except WhereSyntaxError as exc:
+        return _engine().parse(text, start, limits), len(text)
+    except (WhereSyntaxError, _Unexpected) as exc:
+        return _explain(text, exc)
+
+
+def _explain(text: str, exc: WhereSyntaxError | _Unexpected) -> tuple[WhereSyntaxError, int]:
+    """The error the parser stopped with, and the offset it failed at."""
+    if isinstance(exc, WhereSyntaxError):
         return exc, exc.position or 0
-    except UnexpectedToken as exc:
-        token = exc.token
-        if token.type == _BAD:
-            return _syntax_error(text, token.start_pos, None, set()), token.start_pos
-        if token.type == "$END":
-            token = _Token("$END", "", len(text), len(text))
-        expected = engine.accepts(exc.state.state_stack, start)
-        return _syntax_error(text, token.start_pos, token, expected), token.start_pos
+    token = _token(text, exc.term, exc.value)
+    if token.type == _BAD:
+        return _syntax_error(text, token.start_pos, None, set()), token.start_pos
+    expected = _engine().accepts(exc.stack)
+    return _syntax_error(text, token.start_pos, token, expected), token.start_pos
 
 
 def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
@@ -985,22 +1077,31 @@ def _parse_text(text: str, extended: bool, limits: Limits) -> Expr:
         if not extended:
             _strict_check(text, lambda: strict_rules.blanks(text, []))
         return And((), Span(0, len(text)))
-    result, failed_at = _attempt(text, "extended" if extended else "strict", limits)
-    if not extended and not isinstance(result, WhereSyntaxError):
-        tree = result
-        _strict_check(text, lambda: strict_rules.check_tree(tree, text))
-    if isinstance(result, WhereSyntaxError):
-        if not extended and result.code in strict_rules.CODES:
-            raise _extended_hint(result, text)
-        if not extended and result.code not in _NOT_EXTENDED_CODES:
-            # The extended syntax gets further: the strict failure is an extended-only construct.
-            wider, wider_failed_at = _attempt(text, "extended", Limits())
-            if isinstance(wider, WhereSyntaxError) and wider.code == "reserved-word":
-                raise wider  # NOT = 1: a keyword as a name, at both levels
-            if not isinstance(wider, WhereSyntaxError) or wider_failed_at > failed_at:
-                raise _extended_only(text, result.position or 0)
-        raise result
-    _check_tree(result, text, limits, extended)
+    try:
+        tree: Expr = _engine().parse(text, "extended" if extended else "strict", limits)
+    except (WhereSyntaxError, _Unexpected) as exc:
+        raise _failure(text, extended, exc) from None
+    if not extended:
+        try:
+            strict_rules.check_tree(tree, text)
+        except WhereSyntaxError as exc:
+            raise _extended_hint(exc, text) from None
+    _check_tree(tree, text, limits, extended)
+    return tree
+
+
+def _failure(text: str, extended: bool, exc: WhereSyntaxError | _Unexpected) -> WhereSyntaxError:
+    """The error to raise for a text the parser stopped on with ``exc``."""
+    result, failed_at = _explain(text, exc)
+    if not extended and result.code in strict_rules.CODES:
+        return _extended_hint(result, text)
+    if not extended and result.code not in _NOT_EXTENDED_CODES:
+        # The extended syntax gets further: the strict failure is an extended-only construct.
+        wider, wider_failed_at = _attempt(text, "extended", Limits())
+        if isinstance(wider, WhereSyntaxError) and wider.code == "reserved-word":
+            return wider  # NOT = 1: a keyword as a name, at both levels
+        if not isinstance(wider, WhereSyntaxError) or wider_failed_at > failed_at:
+            return _extended_only(text, result.position or 0)
     return result
 
 

@@ -332,13 +332,34 @@ class ListQuery(BaseModel):
         ...     print(err.parameter, err.code, err.position, err.hint)
         select unknown-attribute 5 did you mean 'DisplayName'?
         """
-        fields: dict[str, Any] = {"schema": _as_schema(schema), "extended": extended}
-        for name, value in _collect(params, ignore_unknown).items():
-            fields[_FIELDS.get(name, name)] = value
-        # Each value is checked once, by _prepare, as __init__ would; skipping __init__
-        # keeps it from checking the converted values a second time.
+        given = _collect(params, ignore_unknown)
+        entity = _as_schema(schema)
+        if type(extended) is not bool:  # pydantic's reading of a non-bool: the slow way
+            fields: dict[str, Any] = {"schema": entity, "extended": extended}
+            for name, value in given.items():
+                fields[_FIELDS.get(name, name)] = value
+            slow = cls.__new__(cls)
+            BaseModel.__init__(slow, **_prepare(fields, limits))
+            return slow
+        # Each value is checked once, in _prepare's order (so that of two bad values the
+        # same one is reported), and stored as pydantic's model_construct stores values:
+        # validating them again would only rebuild the same values, and took a third of
+        # the time. test_query.py::test_from_params_builds_what_init_builds holds the
+        # result to __init__'s.
+        values: dict[str, Any] = {"entity": entity, "extended": extended}
+        for name in sorted(given, key=_RANK.__getitem__):
+            values[_FIELDS.get(name, name)] = _PARAMETER_CHECKS[name](
+                given[name], entity, extended, limits
+            )
         query = cls.__new__(cls)
-        BaseModel.__init__(query, **_prepare(fields, limits))
+        stored = dict(_DEFAULTS)
+        stored.update(values)
+        fields_set = set(values)
+        fields_set.update(_ALWAYS_SET)
+        _set_slot(query, "__dict__", stored)
+        _set_slot(query, "__pydantic_fields_set__", fields_set)
+        _set_slot(query, "__pydantic_extra__", None)
+        _set_slot(query, "__pydantic_private__", None)
         return query
 
     def to_params(self, *, encoded: bool = False) -> dict[str, str]:
@@ -1230,6 +1251,7 @@ def _prepare(data: Mapping[str, Any], limits: Limits | None = None) -> dict[str,
     return out
 
 
+
 # --- the paging and pass-through parameters ------------------------------------------------
 
 #: query parameter -> ListQuery field, where the two names differ
@@ -1407,8 +1429,8 @@ def _collect(
                 name, _, value = part.partition("=")
                 try:
                     # most names, and some values, have nothing to decode
-                    decoded_name = decode_query(name) if "%" in name or "+" in name else name
-                    decoded = decode_query(value) if "%" in value or "+" in value else value
+                    decoded_name = _decode(name) if "%" in name or "+" in name else name
+                    decoded = _decode(value) if "%" in value or "+" in value else value
                 except WhereError as err:
                     if err.position is not None:
                         err.position += base + offset + (len(name) + 1 if value else 0)
@@ -1457,11 +1479,31 @@ def _collect(
     return {k: v for k, v in out.items() if v.strip() or (k == "contains" and v)}
 
 
+def _decode(value: str) -> str:
+    """:func:`wherelang.text.decode_query`, in C for the usual ASCII text: each ``%XX``
+    becomes the escape ``\\xXX`` (backslashes doubled first), which Python's
+    ``unicode_escape`` codec turns into that byte; UTF-8 then reads the bytes, as
+    ``unquote`` does. A lone ``%`` or bad UTF-8 raises UnicodeError here: decode_query
+    then gives its own answer or error. ``test_query.py::test_fast_decode_is_decode_query``
+    holds the two to each other."""
+    if value.isascii():
+        try:
+            escaped = value.replace("+", " ").replace("\\", "\\\\").replace("%", "\\x")
+            return escaped.encode("ascii").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
+    return decode_query(value)
+
+
 def _parse_where(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Expr:
     try:
         return parse(text, schema=schema, extended=extended, limits=limits)
     except WhereError as err:
         raise err.with_parameter("where") from None
+
+
+def _parse_where_text(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    return _parse_where(text, schema, extended, limits) if text.strip() else None
 
 
 def _is_typed(expr: Any) -> bool:
@@ -1506,8 +1548,8 @@ def _parse_filter_id(text: str) -> UUID | str:
 def _check_contains(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"contains must be text, not {type(text).__name__}")
-    bad = next((i for i, ch in enumerate(text) if ch == "\x00"), None)
-    if bad is not None:
+    bad = text.find("\x00")
+    if bad >= 0:
         raise WhereValidationError(
             "bad-contains",
             "contains cannot hold a NUL character",
@@ -1628,3 +1670,47 @@ def _space_resident(schema: Schema) -> bool:
     """Whether entities of this type live in a space (and are not spaces themselves)."""
     space = schema.attributes.get("SpaceID")
     return space is not None and schema.id != "SpaceID" and space.type.kind is Kind.UUID
+
+
+# --- from_params without a second validation -----------------------------------------
+
+_set_slot = object.__setattr__  # how pydantic sets the slots of a (frozen) model
+#: field -> default, in declaration order (the order pydantic stores fields in)
+_DEFAULTS: dict[str, Any] = {
+    name: (None if field.is_required() else field.default)
+    for name, field in ListQuery.model_fields.items()
+}
+#: the fields _prepare passes to pydantic whatever the parameters (where, filter and
+#: contains only when given): pydantic counts them as set
+_ALWAYS_SET = frozenset(ListQuery.model_fields) - {"where", "filter", "contains"}
+
+_Check = Callable[[str, Schema, bool, "Limits | None"], Any]
+
+
+@lru_cache(maxsize=1024)
+def _select_text(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    return _check_select(_split(text), schema)
+
+
+@lru_cache(maxsize=1024)
+def _include_text(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    return _check_include(_split(text), schema)
+
+
+#: parameter -> its check and conversion, as _prepare does it for a (non-blank) text
+#: value (_collect leaves out blank ones)
+_PARAMETER_CHECKS: dict[str, _Check] = {
+    "where": _parse_where_text,
+    "filter": lambda v, schema, extended, limits: _parse_filter_id(v),
+    "contains": lambda v, schema, extended, limits: _check_contains(v) or None,
+    "select": _select_text,
+    "include": _include_text,
+    "include_hidden": lambda v, schema, extended, limits: _check_hidden(v),
+    "order_by": lambda v, schema, extended, limits: _check_order_by(v, schema),
+    "limit": lambda v, schema, extended, limits: _check_limit(v),
+    "continue": lambda v, schema, extended, limits: _check_continuation(v),
+    "summary": lambda v, schema, extended, limits: _check_summary(v),
+    "where_data": lambda v, schema, extended, limits: v,
+}
+#: _prepare's order of the checks: of two bad values, the first in it is reported
+_RANK = {name: rank for rank, name in enumerate(_PARAMETER_CHECKS)}
