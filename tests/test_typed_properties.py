@@ -115,7 +115,7 @@ def test_every_kind_is_reachable(expr: object) -> None:
 def test_strategy_covers_every_kind() -> None:
     seen: set[object] = set()
 
-    @settings(max_examples=300)
+    @settings(max_examples=600, derandomize=True, database=None)
     @given(expressions_for(EVERY_KIND, extended=True))
     def collect(expr: object) -> None:
         typed = validate(expr, EVERY_KIND)  # type: ignore[arg-type]
