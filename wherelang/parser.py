@@ -37,6 +37,7 @@ from .nodes import (
     Span,
     Truth,
 )
+from .validate import validate  # a module-level name: an import inside parse() costs each call
 
 if TYPE_CHECKING:
     from .schema import Schema
@@ -1205,7 +1206,5 @@ def parse(
             raise _truth_hint(err, schema) from None
         raise
     if schema is not None:
-        from .validate import validate
-
         return validate(expr, schema, text=text, extended=extended)
     return expr
