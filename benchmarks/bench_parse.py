@@ -75,8 +75,9 @@ def _old_tree(folder: str) -> str | None:
 
 def _child(path: str, text: str, number: int) -> float:
     env = {**os.environ, "PYTHONPATH": path}
-    done = subprocess.run([sys.executable, "-c", _TIMER, text, str(number)], env=env,
-                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
+    # -P and cwd: the folder the run started in (a checkout) must not come first on the path
+    done = subprocess.run([sys.executable, "-P", "-c", _TIMER, text, str(number)], env=env,
+                          cwd=path, capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
     found = json.loads(done.stdout)
     assert Path(found["file"]).resolve().is_relative_to(Path(path).resolve()), found
     return float(found["seconds"])
