@@ -47,7 +47,7 @@ from .pagination import HEADER, Paginator
 from .parser import parse
 from .query import MAX_LIMIT, ListQuery
 from .schema import Schema
-from .sqlalchemy import ListStatement, _Stored, list_select, page, prepare
+from .sqlalchemy import ListStatement, _Stored, _statement_for, list_select, page, prepare
 
 __all__ = ["create_app", "load_sample", "run", "MAX_QUERY"]
 
@@ -261,10 +261,8 @@ def create_app(
                 listings[key] = listing
             # page()'s work, with the body written by ListStatement.json: the JSON text
             # the database holds is copied into it, not decoded and encoded again.
-            statement = listing.after(paginator.read(query, scope=scope))
+            _, statement = _statement_for(query, table, paginator, scope, listing, {})
             limit = query.limit
-            if limit is not None:
-                statement = statement.limit(limit + 1)  # one more: is there a next page?
             with engine.connect() as conn:
                 rows = conn.execute(statement).all()
             headers = {}
