@@ -549,11 +549,10 @@ _CHUNKS = st.text("%+\\xXuN{}0123456789abcdefABCDEFz é€&=", max_size=6)
 
 @settings(max_examples=1000)
 @given(st.lists(_BYTES | _CHUNKS | st.sampled_from(["%e2%82%ac", "%C3%A9", "%F0%9F%98%80"]), max_size=8))
-def test_fast_decode_is_decode_query(parts: list[str]) -> None:
-    """The C route of query-string decoding (unicode_escape) gives decode_query's text, or
-    its error at the same position, on random escapes, backslashes and bad UTF-8."""
-    from wherelang.query import _decode
-    from wherelang.text import decode_query
+def test_fast_decode_is_unquote(parts: list[str]) -> None:
+    """decode_query's C route (unicode_escape) gives urllib's unquote_plus text, or its
+    error at the same position, on random escapes, backslashes and bad UTF-8."""
+    from wherelang.text import _unquote, decode_query
 
     text = "".join(parts)
-    assert _outcome(lambda: _decode(text)) == _outcome(lambda: decode_query(text))
+    assert _outcome(lambda: decode_query(text)) == _outcome(lambda: _unquote(text))

@@ -1251,7 +1251,6 @@ def _prepare(data: Mapping[str, Any], limits: Limits | None = None) -> dict[str,
     return out
 
 
-
 # --- the paging and pass-through parameters ------------------------------------------------
 
 #: query parameter -> ListQuery field, where the two names differ
@@ -1429,8 +1428,8 @@ def _collect(
                 name, _, value = part.partition("=")
                 try:
                     # most names, and some values, have nothing to decode
-                    decoded_name = _decode(name) if "%" in name or "+" in name else name
-                    decoded = _decode(value) if "%" in value or "+" in value else value
+                    decoded_name = decode_query(name) if "%" in name or "+" in name else name
+                    decoded = decode_query(value) if "%" in value or "+" in value else value
                 except WhereError as err:
                     if err.position is not None:
                         err.position += base + offset + (len(name) + 1 if value else 0)
@@ -1477,22 +1476,6 @@ def _collect(
         out[name] = value
     # An empty value counts as absent (blank too, except for contains: spaces are text).
     return {k: v for k, v in out.items() if v.strip() or (k == "contains" and v)}
-
-
-def _decode(value: str) -> str:
-    """:func:`wherelang.text.decode_query`, in C for the usual ASCII text: each ``%XX``
-    becomes the escape ``\\xXX`` (backslashes doubled first), which Python's
-    ``unicode_escape`` codec turns into that byte; UTF-8 then reads the bytes, as
-    ``unquote`` does. A lone ``%`` or bad UTF-8 raises UnicodeError here: decode_query
-    then gives its own answer or error. ``test_query.py::test_fast_decode_is_decode_query``
-    holds the two to each other."""
-    if value.isascii():
-        try:
-            escaped = value.replace("+", " ").replace("\\", "\\\\").replace("%", "\\x")
-            return escaped.encode("ascii").decode("unicode_escape").encode("latin-1").decode("utf-8")
-        except UnicodeError:
-            pass
-    return decode_query(value)
 
 
 def _parse_where(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Expr:

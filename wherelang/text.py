@@ -132,6 +132,21 @@ def decode_query(value: str) -> str:
     """
     if not isinstance(value, str):
         raise not_text(value)
+    if value.isascii():
+        # In C for the usual ASCII text: each %XX becomes the escape \xXX (backslashes
+        # doubled first), which the unicode_escape codec turns into that byte; UTF-8 then
+        # reads the bytes, as unquote does. A lone % or bad UTF-8 raises UnicodeError:
+        # _unquote gives its answer or error (test_query.py::test_fast_decode_is_unquote).
+        try:
+            escaped = value.replace("+", " ").replace("\\", "\\\\").replace("%", "\\x")
+            return escaped.encode("ascii").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
+    return _unquote(value)
+
+
+def _unquote(value: str) -> str:
+    """:func:`decode_query` by urllib's ``unquote_plus``, with our error."""
     try:
         return unquote_plus(value, errors="strict")
     except UnicodeDecodeError as exc:
