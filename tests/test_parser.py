@@ -669,3 +669,25 @@ def test_nodes_construct_by_keyword_with_defaults() -> None:
         Compare(P("a"), Op.EQ)  # type: ignore[call-arg]
     with pytest.raises(AttributeError):
         node.negated = True  # type: ignore[misc]
+
+
+def test_parser_built_nodes_match_constructed_nodes() -> None:
+    # The lexer and _compare build Path, Literal and Compare with object.__new__ and
+    # slot setters (nodes.slot_setters): each node must be the one its class builds,
+    # every field (spans too, which == ignores) set, with the same hash and repr.
+    import dataclasses
+
+    from wherelang.nodes import Compare, Literal, Path, walk
+
+    text = "CreatedAt >= '2025-01-07' AND Slug = 'it''s' AND Labels.'a b' != x.y"
+    seen = set()
+    for node in walk(wherelang.parse(text, cache=False, extended=True)):
+        if type(node) not in (Path, Literal, Compare):
+            continue
+        seen.add(type(node))
+        values = {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
+        rebuilt = type(node)(**values)
+        assert rebuilt == node and hash(rebuilt) == hash(node) and repr(rebuilt) == repr(node)
+        assert {n: getattr(rebuilt, n) for n in values} == values
+        assert node.span != (0, 0)
+    assert seen == {Path, Literal, Compare}

@@ -36,6 +36,7 @@ from .nodes import (
     Path,
     Span,
     Truth,
+    slot_setters,
 )
 from .validate import validate  # a module-level name: an import inside parse() costs each call
 
@@ -157,6 +158,15 @@ class _OpToken(NamedTuple):
 
 _new = tuple.__new__
 
+# The lexer and the parser build the commonest nodes without calling their classes
+# (nodes.slot_setters): object.__new__, then one setter per field, in field order.
+_node = object.__new__
+_set_path_segments, _set_path_span = slot_setters(Path)
+_set_literal_value, _set_literal_text, _set_literal_span = slot_setters(Literal)
+_set_compare_left, _set_compare_op, _set_compare_right, _set_compare_span, _set_compare_op_span = (
+    slot_setters(Compare)
+)
+
 # Not a terminal of the grammar: the parser stops at it, and the error is explained
 # as a character no token starts with.
 _BAD = "$BAD"
@@ -259,8 +269,11 @@ class _Lexer:
                         if not (start and text[start - 1].isdigit()):  # 1e3: the parser says
                             strict_rules.name(text, path, start)
                     term("PATH")
-                    value(Path(tuple(path.split(".")) if "'" not in path else _segments(path),
-                               _new(Span, (start, pos - start))))  # fmt: skip
+                    node = _node(Path)
+                    _set_path_segments(node, tuple(path.split(".")) if "'" not in path
+                                       else _segments(path))  # fmt: skip
+                    _set_path_span(node, _new(Span, (start, pos - start)))
+                    value(node)
                     prev = "PATH"
                     continue
                 if strict:
@@ -298,8 +311,12 @@ class _Lexer:
                 ):
                     _check_string(text, string, start, limits, strict)
                 term("STRING")
-                value(Literal(string[1:-1].replace("''", "'") if "''" in string else string[1:-1],
-                              None, _new(Span, (start, pos - start))))  # fmt: skip
+                literal = _node(Literal)
+                _set_literal_value(literal, string[1:-1].replace("''", "'") if "''" in string
+                                   else string[1:-1])  # fmt: skip
+                _set_literal_text(literal, None)
+                _set_literal_span(literal, _new(Span, (start, pos - start)))
+                value(literal)
                 prev = "STRING"
             elif integer or decimal:
                 number = integer or decimal
@@ -466,7 +483,12 @@ def _compare(s: list[Any]) -> Expr:
     left, op, right = s[0], s[1], s[2]
     start = left.span[0]
     end = right.span
-    node = Compare(left, op.op, right, _new(Span, (start, end[0] + end[1] - start)), op.span)
+    node = _node(Compare)
+    _set_compare_left(node, left)
+    _set_compare_op(node, op.op)
+    _set_compare_right(node, right)
+    _set_compare_span(node, _new(Span, (start, end[0] + end[1] - start)))
+    _set_compare_op_span(node, op.span)
     return node if len(s) == 3 else _tested(node, s, 3)
 
 
