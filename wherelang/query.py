@@ -227,6 +227,7 @@ def _as_names(value: Any) -> tuple[str, ...] | None:
 
 
 if TYPE_CHECKING:
+    from .evaluate import SelfKey
     _SchemaField = Schema
     _WhereField = Optional[Expr]
 else:
@@ -961,20 +962,21 @@ def used_attributes(expr: Expr, schema: Schema) -> set[str]:
 # --- in-memory helpers -----------------------------------------------------------------
 
 
-def _self_key(schema: Schema) -> str | None:
-    """The key of an extended response that holds the entity itself (``Unit``)."""
-    if schema.name in schema.attributes or schema.name in schema.relations:
-        return None
-    return schema.name
+def _self_key(schema: Schema) -> SelfKey | None:
+    """How an extended response of the entity is recognised: the evaluator's rule."""
+    from .evaluate import self_key
+
+    return self_key(schema)
 
 
-def _unwrap(entity: Any, self_key: str | None) -> tuple[Any, Mapping[str, Any] | None]:
+def _unwrap(entity: Any, key: SelfKey | None) -> tuple[Any, Mapping[str, Any] | None]:
     """(the entity, the extended response around it or None)."""
-    if self_key is not None and isinstance(entity, Mapping):
-        inner = entity.get(self_key)
-        if inner is not None and not isinstance(inner, (str, int, float, list)):
-            return inner, entity
-    return entity, None
+    from .evaluate import extended_entity
+
+    inner = extended_entity(entity, key) if isinstance(entity, Mapping) else None
+    if inner is None:
+        return entity, None
+    return inner, entity
 
 
 def _as_dict(entity: Any) -> dict[str, Any]:
