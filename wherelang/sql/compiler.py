@@ -209,6 +209,12 @@ class _Compiler:
         return exp.Column(this=exp.Identifier(this=name, quoted=True),
                           table=exp.Identifier(this=table, quoted=True))  # fmt: skip
 
+    def read(self, name: str, table: str | None, plain_json: bool) -> exp.Expression:
+        """A mapped column as the engine reads it: a ``plain_json`` one (PostgreSQL's
+        json, see :class:`Column`) through :meth:`Engine.plain_json`."""
+        col = self.column(name, table)
+        return self.engine.plain_json(col) if plain_json else col
+
     def container(self, attr: Attr) -> tuple[exp.Expression, bool]:
         """The SQL of an array or map attribute, and whether it is a native array or map."""
         target, table = self.locate(attr)
@@ -221,10 +227,10 @@ class _Compiler:
         if isinstance(target, str):
             return self.column(target, table), False
         if isinstance(target, Column):
-            return self.column(target.name, target.table or table), False
+            return self.read(target.name, target.table or table, target.plain_json), False
         if isinstance(target, (ArrayColumn, MapColumn)):
             return self.column(target.name, target.table or table), True
-        col = self.column(target.column, target.table or table)
+        col = self.read(target.column, target.table or table, target.plain_json)
         return self.engine.json_container(col, target.path), False
 
     def value(self, attr: Attr) -> exp.Expression:
@@ -239,10 +245,12 @@ class _Compiler:
                 return self.keys_to_params(self.engine.native_key(doc, self.map_key(attr), kind))
             return self.json_scalar(doc, (self.map_key(attr),), kind)
         if isinstance(target, JsonPath):
-            col = self.column(target.column, target.table or table)
+            col = self.read(target.column, target.table or table, target.plain_json)
             if attr.type.is_container:
                 return self.keys_to_params(self.engine.json_container(col, target.path))
             return self.json_scalar(col, target.path, kind)
+        if isinstance(target, Column):
+            return self.read(target.name, target.table or table, target.plain_json)
         name = target if isinstance(target, str) else target.name
         tab = table if isinstance(target, str) else (target.table or table)
         return self.column(name, tab)
