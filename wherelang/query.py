@@ -36,7 +36,7 @@ from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import Attr, Compare, Expr, Literal, Node, Op, Path, walk
 from .parser import Limits, parse
 from .schema import Attribute, Kind, Relation, Schema, Type, as_schema
-from .text import decode_query, encode_query
+from .text import decode_query, encode_query, to_where
 
 __all__ = [
     "ListQuery",
@@ -1670,8 +1670,16 @@ def _include_text(text: str, schema: Schema) -> Any:
 def _where_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
     if isinstance(v, str):
         return _parse_where_text(v, schema, extended, limits)
-    if v is not None and not _is_typed(v):
-        return _typed_where(v, schema, extended)
+    if v is not None:
+        try:
+            if not _is_typed(v):
+                return _typed_where(v, schema, extended)
+            # A typed tree built in code is taken as it is, once it is known to print:
+            # a query is a query string (to_params), and one nested past what Python's
+            # recursion allows would fail in every use instead of here.
+            to_where(v)
+        except WhereError as err:
+            raise err.with_parameter("where") from None
     return v
 
 

@@ -34,7 +34,7 @@ import re2
 
 from ._memo import BoundedMemo
 from . import strict as strict_rules
-from .errors import WhereValidationError
+from .errors import WhereValidationError, too_deep
 from .nodes import (
     NO_SPAN,
     And,
@@ -1084,6 +1084,14 @@ def validate(
     """
     if type(schema) is not Schema:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
+    try:
+        return _validate(expr, schema, text, extended)
+    except RecursionError:  # a tree built in code: parse() refuses such nesting
+        raise too_deep(WhereValidationError, "check") from None
+
+
+def _validate(expr: Expr, schema: Schema, text: str | None, extended: bool) -> Expr:
+    """:func:`validate` of a :class:`Schema`."""
     # wherelang.confighub is imported by whoever uses it, not by import wherelang: until
     # it is, no schema is of its catalog (and no import statement runs per call).
     confighub = sys.modules.get("wherelang.confighub")

@@ -15,7 +15,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.generator import Generator
 
-from ..errors import WhereError, WhereSqlError
+from ..errors import WhereError, WhereSqlError, too_deep
 from ..nodes import (
     And,
     Attr,
@@ -770,12 +770,15 @@ def to_sql(
     >>> to_sql(parse("Slug = 'it''s'", schema=s, extended=True), dialect="mysql", params=False).sql
     "`Slug` COLLATE utf8mb4_nopad_bin = 'it''s'"
     """
-    if cache:
-        try:
-            return _to_sql_cached(expr, dialect, _freeze(mapping), params, table)
-        except TypeError:  # an unhashable mapping value
-            pass
-    return _to_sql(expr, dialect, mapping, params, table)
+    try:
+        if cache:
+            try:
+                return _to_sql_cached(expr, dialect, _freeze(mapping), params, table)
+            except TypeError:  # an unhashable mapping value
+                pass
+        return _to_sql(expr, dialect, mapping, params, table)
+    except RecursionError:  # a tree built in code (hashing it recurses too)
+        raise too_deep(WhereSqlError, "compile to SQL") from None
 
 
 def to_sqlglot(
@@ -795,5 +798,8 @@ def to_sqlglot(
     >>> sqlglot.select("*").from_("units").where(cond).sql("duckdb")
     'SELECT * FROM units WHERE "Slug" = \\'x\\''
     """
-    engine, tree, values = _compile(expr, dialect, mapping, table)
-    return _inline(engine, tree, values)
+    try:
+        engine, tree, values = _compile(expr, dialect, mapping, table)
+        return _inline(engine, tree, values)
+    except RecursionError:  # a tree built in code
+        raise too_deep(WhereSqlError, "compile to SQL") from None
