@@ -720,3 +720,14 @@ def test_row_names_the_attribute_the_entity_and_the_forms() -> None:
     err = info.value
     assert "entity #3 (UnitID 'u-7')" in err.message and "At" in err.message and "'2025-13-01'" in err.message
     assert err.hint and "+hh:mm" in err.hint
+
+
+def test_lazy_sql_names_are_the_sql_modules_and_stay_loaded() -> None:
+    """wherelang.to_sql (and its siblings) load wherelang.sql on first use, then are plain
+    globals of the package: the module __getattr__ is not run again for every call."""
+    import wherelang
+    import wherelang.sql
+
+    for name in ("to_sql", "to_sqlglot", "SqlClause"):
+        assert getattr(wherelang, name) is getattr(wherelang.sql, name)
+        assert vars(wherelang)[name] is getattr(wherelang.sql, name)

@@ -60,13 +60,26 @@ class SqlClause:
 _Builder = Callable[["_Compiler", Compare], exp.Expression]
 
 
+# The comparisons whose stock handler is Generator.binary with this operator.
+_COMPARISONS: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.EQ: ("eq_sql", "="), exp.NEQ: ("neq_sql", "<>"), exp.GT: ("gt_sql", ">"),
+    exp.GTE: ("gte_sql", ">="), exp.LT: ("lt_sql", "<"), exp.LTE: ("lte_sql", "<="),
+}  # fmt: skip
+
+
 def _cmp(cls: type[exp.Expression]) -> _Builder:
     ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
+    text = f" {_COMPARISONS[cls][1]} "
 
     def build(c: _Compiler, node: Compare) -> exp.Expression:
         left, right = node.left, node.right
         if type(left) is Attr and type(right) is Literal and left.type.kind is not Kind.INT:
             # most comparisons: nothing to settle (not an integer), nothing to cast
+            direct = c.direct
+            if direct is not None and not c.mapping and not left.hops and left.key is None and (
+                left.type.kind is not Kind.STRING or direct.plain_text[ordered]
+            ):
+                return direct.add(f"{direct.column(left.name, c.table)}{text}{c.bind_direct(right, left.type)}")
             return cls(this=c.attribute(left, ordered), expression=c.literal(right, left.type))
         lk, rk = _kind(left), _kind(right)
         if lk is Kind.INT or rk is Kind.INT:  # only an integer operand can be settled
@@ -165,6 +178,9 @@ class _Compiler:
         self.values: list[Any] = []
         #: the whole expression, for errors that show the condition they are about
         self.root: Expr | None = None
+        #: where plain comparisons go as text (to_sql with params, on a generator that
+        #: would write them exactly so), or None: every condition is a sqlglot node
+        self.direct: _Direct | None = None
 
     # values
 
@@ -175,6 +191,16 @@ class _Compiler:
         node, value = engine.bound(exp.Placeholder(this=f"wl{len(values)}"), value)
         values.append(value)
         return node
+
+    def bind_direct(self, lit: Literal, type: Type | None) -> str:
+        """:meth:`literal` as the text the generator writes for its placeholder (the
+        engine's :meth:`~.base.Engine.bound` is the stock one: no SQL around it)."""
+        value = self.engine.param(lit.value, type)
+        if isinstance(value, str):
+            self.engine.check_text(value)
+        values = self.values
+        values.append(value)
+        return f"\x01{len(values) - 1}\x02"
 
     def literal(self, lit: Literal, type: Type | None) -> exp.Expression:
         return self.bind(self.engine.param(lit.value, type))
@@ -407,7 +433,11 @@ class _Compiler:
         if isinstance(node, Or):
             return _join(exp.Or, [self.expr(i) for i in node.items])
         if isinstance(node, Not):
-            return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
+            direct, self.direct = self.direct, None  # under NOT: sqlglot's nodes only
+            try:
+                return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
+            finally:
+                self.direct = direct
         try:
             return self._condition(node)
         except WhereSqlError as err:
@@ -452,7 +482,11 @@ class _Compiler:
 
     def truth(self, node: Truth) -> exp.Expression:
         # COALESCE, not IS TRUE: some dialects' generators drop IS TRUE (Trino, Snowflake).
-        inner = exp.Paren(this=self.expr(node.expr))
+        direct, self.direct = self.direct, None  # inside COALESCE: sqlglot's nodes only
+        try:
+            inner = exp.Paren(this=self.expr(node.expr))
+        finally:
+            self.direct = direct
         test: exp.Expression = inner if node.value else exp.Not(this=inner)
         e: exp.Expression = exp.Coalesce(this=test, expressions=[exp.false()])
         return exp.Not(this=e) if node.negated else e
@@ -524,14 +558,27 @@ class _Generator:
     _local = threading.local()
 
     @classmethod
-    def _for(cls, engine: Engine) -> Any:
-        made: dict[str, Any] | None = getattr(cls._local, "made", None)
+    def _made(cls, engine: Engine) -> tuple[Any, _Direct | None]:
+        made: dict[str, tuple[Any, _Direct | None]] | None = getattr(cls._local, "made", None)
         if made is None:
             made = cls._local.made = {}
-        gen = made.get(engine.dialect)
-        if gen is None:
-            gen = made[engine.dialect] = _generator(engine)
-        return gen
+        pair = made.get(engine.dialect)
+        if pair is None:
+            pair = made[engine.dialect] = _generator(engine)
+        return pair
+
+    @classmethod
+    def _for(cls, engine: Engine) -> Any:
+        return cls._made(engine)[0]
+
+    @classmethod
+    def direct(cls, engine: Engine) -> _Direct | None:
+        """This thread's :class:`_Direct` of ``engine``, emptied for a new compilation;
+        None when its generator would not write plain comparisons as :class:`_Direct` does."""
+        direct = cls._made(engine)[1]
+        if direct is not None:
+            direct.texts = []
+        return direct
 
     @classmethod
     def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
@@ -556,7 +603,36 @@ def _template_text(marker: str) -> str:
     return marker.replace("\\", "\\\\")
 
 
-def _generator(engine: Engine) -> Any:
+class _Direct:
+    """Plain comparisons (a column of the default layout against a bound literal) written
+    as text by the compiler instead of built as sqlglot nodes and generated: exactly the
+    text this thread's generator of the engine would write for them, which
+    :func:`_generator` checks it would (its handlers for columns, identifiers,
+    placeholders, comparisons and connectors are wherelang's own, no preprocessing of the
+    tree, an engine without SQL around a bound value). Each text stands in the tree as a
+    placeholder ``wd<n>`` that the generator writes as the text; the bound values' sentinels
+    inside it are then ordered as any other. Only :func:`to_sql` with params uses it: the
+    tree is not seen by anyone else (``params=False`` and :func:`to_sqlglot` rewrite or
+    return it)."""
+
+    __slots__ = ("column", "plain_text", "texts")
+
+    def __init__(self, column: Callable[[str, str | None], str], plain_text: tuple[bool, bool]) -> None:
+        #: the text of the default column of an attribute (its name), of a table or None
+        self.column = column
+        #: whether the engine's text() of a string column is the column itself, unordered
+        #: (= <> LIKE) and ordered (< > <= >=)
+        self.plain_text = plain_text
+        #: this compilation's texts, by the number of their placeholder
+        self.texts: list[str] = []
+
+    def add(self, text: str) -> exp.Expression:
+        texts = self.texts
+        texts.append(text)
+        return exp.Placeholder(this=f"wd{len(texts) - 1}")
+
+
+def _generator(engine: Engine) -> tuple[Any, _Direct | None]:
     dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
     # No comments: the trees hold none, and looking for them is a call per node.
     gen = dialect.generator(unsupported_level=ErrorLevel.RAISE, comments=False)
@@ -566,9 +642,14 @@ def _generator(engine: Engine) -> Any:
 
     def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
         name = expression.args.get("this")
-        if type(name) is str and name.startswith("wl") and name[2:].isdigit():
-            return f"\x01{name[2:]}\x02"
+        if type(name) is str and name[2:].isdigit():
+            if name.startswith("wl"):
+                return f"\x01{name[2:]}\x02"
+            if name.startswith("wd") and direct is not None and len(expression.args) == 1:
+                return direct.texts[int(name[2:])]
         return str(placeholder(self, expression))
+
+    direct: _Direct | None = None
 
     quoted: dict[tuple[Any, bool], str] = {}
 
@@ -609,16 +690,31 @@ def _generator(engine: Engine) -> Any:
         for cls, (name, op) in _CONNECTORS.items():
             if stock.get(cls) is getattr(Generator, name):
                 handlers[cls] = _connector_sql(cls, op, stock[cls])
+    ours = dict(handlers)
     handlers.update(engine.transforms)
-    gen._dispatch = {**stock, **handlers}
-    return gen
+    gen._dispatch = dispatch = {**stock, **handlers}
+    # The text _Direct writes is what these handlers write for a comparison of a column
+    # with a placeholder, when they are all wherelang's and nothing rewrites the tree.
+    needs = [exp.Column, exp.Identifier, exp.Placeholder, *_COMPARISONS, *_CONNECTORS]
+    if (
+        all(cls in ours and dispatch[cls] is ours[cls] for cls in needs)
+        and not gen.ENSURE_BOOLS and type(gen).preprocess is Generator.preprocess
+        and type(engine).bound is Engine.bound
+    ):  # fmt: skip
 
+        def quote(name: str) -> str:
+            text = quoted.get((name, True))
+            if text is None:
+                text = identifier_sql(gen, exp.Identifier(this=name, quoted=True))
+            return text
 
-# The comparisons whose stock handler is Generator.binary with this operator.
-_COMPARISONS: dict[type[exp.Expression], tuple[str, str]] = {
-    exp.EQ: ("eq_sql", "="), exp.NEQ: ("neq_sql", "<>"), exp.GT: ("gt_sql", ">"),
-    exp.GTE: ("gte_sql", ">="), exp.LT: ("lt_sql", "<"), exp.LTE: ("lte_sql", "<="),
-}  # fmt: skip
+        def column_text(name: str, table: str | None) -> str:
+            return quote(name) if table is None else f"{quote(table)}.{quote(name)}"
+
+        probe = exp.Column(this=exp.Identifier(this="probe", quoted=True))
+        plain = (engine.text(probe, False) is probe, engine.text(probe, True) is probe)
+        direct = _Direct(column_text, plain)
+    return gen, direct
 
 
 def _comparison_sql(cls: type[exp.Expression], op: str, stock: Callable[..., str]) -> Callable[..., str]:
@@ -681,13 +777,15 @@ def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Eng
 
 
 def _compile(
-    expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, table: str | None
+    expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, table: str | None, direct: bool = False
 ) -> tuple[Engine, exp.Expression, list[Any]]:
     if not isinstance(expr, Node):
         raise WhereSqlError("sql-untyped", f"expected a where expression, got {type(expr).__name__}")
     engine = _engine(dialect)
     compiler = _Compiler(engine, dict(mapping or {}), table)
     compiler.root = expr
+    if direct:  # the tree goes only to this thread's generator, which writes the texts
+        compiler.direct = _Generator.direct(engine)
     try:
         tree = compiler.expr(expr)
     except Exception:
@@ -736,7 +834,7 @@ def _to_sql_cached(
 def _to_sql(
     expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, params: bool, table: str | None
 ) -> SqlClause:
-    engine, tree, values = _compile(expr, dialect, mapping, table)
+    engine, tree, values = _compile(expr, dialect, mapping, table, direct=params)
     if not params:
         tree = _inline(engine, tree, values)
         values = []
