@@ -55,7 +55,10 @@ def __getattr__(name: str) -> object:
     if name in ("SqlClause", "to_sql", "to_sqlglot"):
         from . import sql
 
-        return getattr(sql, name)
+        # Kept as a global once loaded: wherelang.to_sql is called per query, and a
+        # module __getattr__ runs on every lookup that misses the globals.
+        value = globals()[name] = getattr(sql, name)
+        return value
     if name in _LAZY_MODULES:
         import importlib
 

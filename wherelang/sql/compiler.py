@@ -15,7 +15,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, SqlglotError
 from sqlglot.generator import Generator
 
-from ..errors import WhereError, WhereSqlError
+from ..errors import WhereError, WhereSqlError, too_deep
 from ..nodes import (
     And,
     Attr,
@@ -60,13 +60,31 @@ class SqlClause:
 _Builder = Callable[["_Compiler", Compare], exp.Expression]
 
 
+# The comparisons whose stock handler is Generator.binary with this operator.
+_COMPARISONS: dict[type[exp.Expression], tuple[str, str]] = {
+    exp.EQ: ("eq_sql", "="), exp.NEQ: ("neq_sql", "<>"), exp.GT: ("gt_sql", ">"),
+    exp.GTE: ("gte_sql", ">="), exp.LT: ("lt_sql", "<"), exp.LTE: ("lte_sql", "<="),
+}  # fmt: skip
+
+
 def _cmp(cls: type[exp.Expression]) -> _Builder:
     ordered = cls in (exp.LT, exp.GT, exp.LTE, exp.GTE)
+    text = f" {_COMPARISONS[cls][1]} "
 
     def build(c: _Compiler, node: Compare) -> exp.Expression:
         left, right = node.left, node.right
         if type(left) is Attr and type(right) is Literal and left.type.kind is not Kind.INT:
             # most comparisons: nothing to settle (not an integer), nothing to cast
+            direct = c.direct
+            if direct is not None and not c.mapping and not left.hops:
+                if left.key is None:
+                    if left.type.kind is not Kind.STRING or direct.plain_text[ordered]:
+                        column = direct.column(left.name, c.table)
+                        return direct.add(f"{column}{text}{c.bind_direct(right, left.type)}")
+                elif not left.json:  # a map's key, such as Labels.mykey
+                    operand = direct.operand(c, left, ordered)
+                    if operand is not None:
+                        return direct.add(f"{operand}{text}{c.bind_direct(right, left.type)}")
             return cls(this=c.attribute(left, ordered), expression=c.literal(right, left.type))
         lk, rk = _kind(left), _kind(right)
         if lk is Kind.INT or rk is Kind.INT:  # only an integer operand can be settled
@@ -165,6 +183,9 @@ class _Compiler:
         self.values: list[Any] = []
         #: the whole expression, for errors that show the condition they are about
         self.root: Expr | None = None
+        #: where plain comparisons go as text (to_sql with params, on a generator that
+        #: would write them exactly so), or None: every condition is a sqlglot node
+        self.direct: _Direct | None = None
 
     # values
 
@@ -175,6 +196,16 @@ class _Compiler:
         node, value = engine.bound(exp.Placeholder(this=f"wl{len(values)}"), value)
         values.append(value)
         return node
+
+    def bind_direct(self, lit: Literal, type: Type | None) -> str:
+        """:meth:`literal` as the text the generator writes for its placeholder (the
+        engine's :meth:`~.base.Engine.bound` is the stock one: no SQL around it)."""
+        value = self.engine.param(lit.value, type)
+        if isinstance(value, str):
+            self.engine.check_text(value)
+        values = self.values
+        values.append(value)
+        return f"\x01{len(values) - 1}\x02"
 
     def literal(self, lit: Literal, type: Type | None) -> exp.Expression:
         return self.bind(self.engine.param(lit.value, type))
@@ -209,6 +240,12 @@ class _Compiler:
         return exp.Column(this=exp.Identifier(this=name, quoted=True),
                           table=exp.Identifier(this=table, quoted=True))  # fmt: skip
 
+    def read(self, name: str, table: str | None, plain_json: bool) -> exp.Expression:
+        """A mapped column as the engine reads it: a ``plain_json`` one (PostgreSQL's
+        json, see :class:`Column`) through :meth:`Engine.plain_json`."""
+        col = self.column(name, table)
+        return self.engine.plain_json(col) if plain_json else col
+
     def container(self, attr: Attr) -> tuple[exp.Expression, bool]:
         """The SQL of an array or map attribute, and whether it is a native array or map."""
         target, table = self.locate(attr)
@@ -221,10 +258,10 @@ class _Compiler:
         if isinstance(target, str):
             return self.column(target, table), False
         if isinstance(target, Column):
-            return self.column(target.name, target.table or table), False
+            return self.read(target.name, target.table or table, target.plain_json), False
         if isinstance(target, (ArrayColumn, MapColumn)):
             return self.column(target.name, target.table or table), True
-        col = self.column(target.column, target.table or table)
+        col = self.read(target.column, target.table or table, target.plain_json)
         return self.engine.json_container(col, target.path), False
 
     def value(self, attr: Attr) -> exp.Expression:
@@ -239,10 +276,12 @@ class _Compiler:
                 return self.keys_to_params(self.engine.native_key(doc, self.map_key(attr), kind))
             return self.json_scalar(doc, (self.map_key(attr),), kind)
         if isinstance(target, JsonPath):
-            col = self.column(target.column, target.table or table)
+            col = self.read(target.column, target.table or table, target.plain_json)
             if attr.type.is_container:
                 return self.keys_to_params(self.engine.json_container(col, target.path))
             return self.json_scalar(col, target.path, kind)
+        if isinstance(target, Column):
+            return self.read(target.name, target.table or table, target.plain_json)
         name = target if isinstance(target, str) else target.name
         tab = table if isinstance(target, str) else (target.table or table)
         return self.column(name, tab)
@@ -399,7 +438,11 @@ class _Compiler:
         if isinstance(node, Or):
             return _join(exp.Or, [self.expr(i) for i in node.items])
         if isinstance(node, Not):
-            return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
+            direct, self.direct = self.direct, None  # under NOT: sqlglot's nodes only
+            try:
+                return exp.Not(this=exp.Paren(this=self.expr(node.expr)))
+            finally:
+                self.direct = direct
         try:
             return self._condition(node)
         except WhereSqlError as err:
@@ -444,7 +487,11 @@ class _Compiler:
 
     def truth(self, node: Truth) -> exp.Expression:
         # COALESCE, not IS TRUE: some dialects' generators drop IS TRUE (Trino, Snowflake).
-        inner = exp.Paren(this=self.expr(node.expr))
+        direct, self.direct = self.direct, None  # inside COALESCE: sqlglot's nodes only
+        try:
+            inner = exp.Paren(this=self.expr(node.expr))
+        finally:
+            self.direct = direct
         test: exp.Expression = inner if node.value else exp.Not(this=inner)
         e: exp.Expression = exp.Coalesce(this=test, expressions=[exp.false()])
         return exp.Not(this=e) if node.negated else e
@@ -516,14 +563,27 @@ class _Generator:
     _local = threading.local()
 
     @classmethod
-    def _for(cls, engine: Engine) -> Any:
-        made: dict[str, Any] | None = getattr(cls._local, "made", None)
+    def _made(cls, engine: Engine) -> tuple[Any, _Direct | None]:
+        made: dict[str, tuple[Any, _Direct | None]] | None = getattr(cls._local, "made", None)
         if made is None:
             made = cls._local.made = {}
-        gen = made.get(engine.dialect)
-        if gen is None:
-            gen = made[engine.dialect] = _generator(engine)
-        return gen
+        pair = made.get(engine.dialect)
+        if pair is None:
+            pair = made[engine.dialect] = _generator(engine)
+        return pair
+
+    @classmethod
+    def _for(cls, engine: Engine) -> Any:
+        return cls._made(engine)[0]
+
+    @classmethod
+    def direct(cls, engine: Engine) -> _Direct | None:
+        """This thread's :class:`_Direct` of ``engine``, emptied for a new compilation;
+        None when its generator would not write plain comparisons as :class:`_Direct` does."""
+        direct = cls._made(engine)[1]
+        if direct is not None:
+            direct.texts = []
+        return direct
 
     @classmethod
     def generate(cls, engine: Engine, tree: exp.Expression, values: list[Any]) -> tuple[str, tuple[Any, ...]]:
@@ -548,7 +608,83 @@ def _template_text(marker: str) -> str:
     return marker.replace("\\", "\\\\")
 
 
-def _generator(engine: Engine) -> Any:
+#: a map key operand's text, split at its bound values' sentinels (text, index, text, ...),
+#: and the values it binds
+_Operand = tuple[tuple[str | int, ...], tuple[Any, ...]]
+
+
+class _Direct:
+    """Plain comparisons (a column of the default layout, or a key of a map in one, against
+    a bound literal) written as text by the compiler instead of built as sqlglot nodes and generated: exactly the
+    text this thread's generator of the engine would write for them, which
+    :func:`_generator` checks it would (its handlers for columns, identifiers,
+    placeholders, comparisons and connectors are wherelang's own, no preprocessing of the
+    tree, an engine without SQL around a bound value). Each text stands in the tree as a
+    placeholder ``wd<n>`` that the generator writes as the text; the bound values' sentinels
+    inside it are then ordered as any other. Only :func:`to_sql` with params uses it: the
+    tree is not seen by anyone else (``params=False`` and :func:`to_sqlglot` rewrite or
+    return it)."""
+
+    __slots__ = ("column", "plain_text", "texts", "generate", "operands")
+
+    def __init__(
+        self,
+        column: Callable[[str, str | None], str],
+        plain_text: tuple[bool, bool],
+        generate: Callable[[exp.Expression], str],
+    ) -> None:
+        #: the text of the default column of an attribute (its name), of a table or None
+        self.column = column
+        #: whether the engine's text() of a string column is the column itself, unordered
+        #: (= <> LIKE) and ordered (< > <= >=)
+        self.plain_text = plain_text
+        #: this compilation's texts, by the number of their placeholder
+        self.texts: list[str] = []
+        #: the generator's text of a node (its generate(), unsupported messages raised)
+        self.generate = generate
+        #: the text of a map key's operand of the default layout, with the values it
+        #: binds (sentinels numbered from 0), by what builds it; None where not text
+        self.operands: dict[tuple[object, ...], _Operand | None] = {}
+
+    def operand(self, c: _Compiler, attr: Attr, ordered: bool) -> str | None:
+        """The text the generator writes for :meth:`_Compiler.attribute` of ``attr`` (a
+        map's key, no mapping, no hops), binding its values in ``c``; None where the
+        generator refuses it (the node path then raises what it would)."""
+        # The operand is a function of these alone (value(), json_scalar() and text()
+        # of a default-layout column read nothing else), and the same few keys recur in
+        # every query: it is built and generated once, its bound values' sentinels then
+        # renumbered after those already bound, as the node path would number them.
+        key = (attr.name, attr.key, attr.type, c.table, ordered)
+        operands = self.operands
+        if key in operands:
+            made = operands[key]
+        else:
+            scratch = _Compiler(c.engine, c.mapping, c.table)
+            node = scratch.attribute(attr, ordered)  # raises as c.attribute() would
+            try:
+                split = _SENTINEL.split(self.generate(node))  # text, index, text, ...
+                pieces = tuple(int(p) if i % 2 else p for i, p in enumerate(split))
+                made = pieces, tuple(scratch.values)
+            except SqlglotError:
+                made = None
+            if len(operands) >= 4096:  # distinct map keys must not grow it without end
+                operands.clear()
+            operands[key] = made
+        if made is None:
+            return None
+        pieces, bound = made  # the key's check_text() passed when the entry was made
+        values = c.values
+        start = len(values)
+        values.extend(bound)
+        return "".join([p if type(p) is str else f"\x01{start + int(p)}\x02" for p in pieces])
+
+    def add(self, text: str) -> exp.Expression:
+        texts = self.texts
+        texts.append(text)
+        return exp.Placeholder(this=f"wd{len(texts) - 1}")
+
+
+def _generator(engine: Engine) -> tuple[Any, _Direct | None]:
     dialect = Dialect.get_or_raise(engine.generator_dialect or engine.dialect)
     # No comments: the trees hold none, and looking for them is a call per node.
     gen = dialect.generator(unsupported_level=ErrorLevel.RAISE, comments=False)
@@ -558,9 +694,14 @@ def _generator(engine: Engine) -> Any:
 
     def placeholder_sql(self: Any, expression: exp.Placeholder) -> str:
         name = expression.args.get("this")
-        if type(name) is str and name.startswith("wl") and name[2:].isdigit():
-            return f"\x01{name[2:]}\x02"
+        if type(name) is str and name[2:].isdigit():
+            if name.startswith("wl"):
+                return f"\x01{name[2:]}\x02"
+            if name.startswith("wd") and direct is not None and len(expression.args) == 1:
+                return direct.texts[int(name[2:])]
         return str(placeholder(self, expression))
+
+    direct: _Direct | None = None
 
     quoted: dict[tuple[Any, bool], str] = {}
 
@@ -601,16 +742,31 @@ def _generator(engine: Engine) -> Any:
         for cls, (name, op) in _CONNECTORS.items():
             if stock.get(cls) is getattr(Generator, name):
                 handlers[cls] = _connector_sql(cls, op, stock[cls])
+    ours = dict(handlers)
     handlers.update(engine.transforms)
-    gen._dispatch = {**stock, **handlers}
-    return gen
+    gen._dispatch = dispatch = {**stock, **handlers}
+    # The text _Direct writes is what these handlers write for a comparison of a column
+    # with a placeholder, when they are all wherelang's and nothing rewrites the tree.
+    needs = [exp.Column, exp.Identifier, exp.Placeholder, *_COMPARISONS, *_CONNECTORS]
+    if (
+        all(cls in ours and dispatch[cls] is ours[cls] for cls in needs)
+        and not gen.ENSURE_BOOLS and type(gen).preprocess is Generator.preprocess
+        and type(engine).bound is Engine.bound
+    ):  # fmt: skip
 
+        def quote(name: str) -> str:
+            text = quoted.get((name, True))
+            if text is None:
+                text = identifier_sql(gen, exp.Identifier(this=name, quoted=True))
+            return text
 
-# The comparisons whose stock handler is Generator.binary with this operator.
-_COMPARISONS: dict[type[exp.Expression], tuple[str, str]] = {
-    exp.EQ: ("eq_sql", "="), exp.NEQ: ("neq_sql", "<>"), exp.GT: ("gt_sql", ">"),
-    exp.GTE: ("gte_sql", ">="), exp.LT: ("lt_sql", "<"), exp.LTE: ("lte_sql", "<="),
-}  # fmt: skip
+        def column_text(name: str, table: str | None) -> str:
+            return quote(name) if table is None else f"{quote(table)}.{quote(name)}"
+
+        probe = exp.Column(this=exp.Identifier(this="probe", quoted=True))
+        plain = (engine.text(probe, False) is probe, engine.text(probe, True) is probe)
+        direct = _Direct(column_text, plain, lambda node: str(gen.generate(node, copy=False)))
+    return gen, direct
 
 
 def _comparison_sql(cls: type[exp.Expression], op: str, stock: Callable[..., str]) -> Callable[..., str]:
@@ -673,13 +829,15 @@ def _at_condition(err: WhereSqlError, node: Expr, root: Expr | None, engine: Eng
 
 
 def _compile(
-    expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, table: str | None
+    expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, table: str | None, direct: bool = False
 ) -> tuple[Engine, exp.Expression, list[Any]]:
     if not isinstance(expr, Node):
         raise WhereSqlError("sql-untyped", f"expected a where expression, got {type(expr).__name__}")
     engine = _engine(dialect)
     compiler = _Compiler(engine, dict(mapping or {}), table)
     compiler.root = expr
+    if direct:  # the tree goes only to this thread's generator, which writes the texts
+        compiler.direct = _Generator.direct(engine)
     try:
         tree = compiler.expr(expr)
     except Exception:
@@ -728,7 +886,7 @@ def _to_sql_cached(
 def _to_sql(
     expr: Expr, dialect: str, mapping: Mapping[str, Target] | None, params: bool, table: str | None
 ) -> SqlClause:
-    engine, tree, values = _compile(expr, dialect, mapping, table)
+    engine, tree, values = _compile(expr, dialect, mapping, table, direct=params)
     if not params:
         tree = _inline(engine, tree, values)
         values = []
@@ -762,12 +920,15 @@ def to_sql(
     >>> to_sql(parse("Slug = 'it''s'", schema=s, extended=True), dialect="mysql", params=False).sql
     "`Slug` COLLATE utf8mb4_nopad_bin = 'it''s'"
     """
-    if cache:
-        try:
-            return _to_sql_cached(expr, dialect, _freeze(mapping), params, table)
-        except TypeError:  # an unhashable mapping value
-            pass
-    return _to_sql(expr, dialect, mapping, params, table)
+    try:
+        if cache:
+            try:
+                return _to_sql_cached(expr, dialect, _freeze(mapping), params, table)
+            except TypeError:  # an unhashable mapping value
+                pass
+        return _to_sql(expr, dialect, mapping, params, table)
+    except RecursionError:  # a tree built in code (hashing it recurses too)
+        raise too_deep(WhereSqlError, "compile to SQL") from None
 
 
 def to_sqlglot(
@@ -787,5 +948,8 @@ def to_sqlglot(
     >>> sqlglot.select("*").from_("units").where(cond).sql("duckdb")
     'SELECT * FROM units WHERE "Slug" = \\'x\\''
     """
-    engine, tree, values = _compile(expr, dialect, mapping, table)
-    return _inline(engine, tree, values)
+    try:
+        engine, tree, values = _compile(expr, dialect, mapping, table)
+        return _inline(engine, tree, values)
+    except RecursionError:  # a tree built in code
+        raise too_deep(WhereSqlError, "compile to SQL") from None
