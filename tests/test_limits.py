@@ -167,7 +167,7 @@ def test_random_deep_expressions_succeed_or_raise_where_error(text: str) -> None
 
 # --- trees built in code, nested past what parse() allows ------------------------------------
 
-from wherelang.errors import WhereSqlError, WhereSyntaxError, WhereValidationError  # noqa: E402
+from wherelang.errors import WhereEvaluationError, WhereSqlError, WhereSyntaxError, WhereValidationError  # noqa: E402
 from wherelang.nodes import And, Not, Or  # noqa: E402
 from wherelang.schema import Attribute, Schema, Type  # noqa: E402
 
@@ -192,6 +192,8 @@ _DESTINATIONS: dict[str, tuple[Callable[[Any], Any], type[WhereError]]] = {
     "to_where": (lambda e: e.to_where(extended=True), WhereSyntaxError),
     "str": (str, WhereSyntaxError),
     "ListQuery": (lambda e: wherelang.ListQuery(schema=_DEEP_SCHEMA, where=e), WhereError),
+    "compile": (lambda e: wherelang.compile(e, _DEEP_SCHEMA), WhereEvaluationError),
+    "filter": (lambda e: list(wherelang.filter([{"N": 1}], e, _DEEP_SCHEMA)), WhereEvaluationError),
 }
 
 

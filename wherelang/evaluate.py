@@ -38,7 +38,7 @@ from uuid import UUID
 
 import re2
 
-from .errors import WhereEvaluationError, not_text
+from .errors import WhereEvaluationError, not_text, too_deep
 from .nodes import (
     And,
     Attr,
@@ -1684,12 +1684,7 @@ class _PredicateType(type):
         except (RecursionError, MemoryError, SyntaxError):
             # A tree built in code, nested past what parse's Limits allow (max_depth
             # 100 at most): Python's compiler gives up on ~200 nested parentheses.
-            raise WhereEvaluationError(
-                "limit-exceeded",
-                "the expression nests too deeply to compile",
-                position=0,
-                hint="flatten the expression: parse() refuses nesting past Limits.max_depth",
-            ) from None
+            raise too_deep(WhereEvaluationError, "compile") from None
         source = "\n".join(pieces)
         fn: Any = namespace["_predicate"]
         fn.expr, fn.schema, fn.strict, fn.text, fn.source = expr, schema, strict, text, source
@@ -1812,6 +1807,19 @@ def compile(
         return where
     if not isinstance(where, (str, Node)):
         raise not_text(where)
+    try:
+        return _compile(where, schema, extended, strict, resolver)
+    except RecursionError:  # a tree built in code, hashed for the cache or validated
+        raise too_deep(WhereEvaluationError, "compile") from None
+
+
+def _compile(
+    where: str | Expr,
+    schema: Schema | str | None,
+    extended: bool,
+    strict: bool,
+    resolver: Resolver | None,
+) -> Predicate:
     if schema is not None:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if isinstance(where, str):
