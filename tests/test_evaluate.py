@@ -7,10 +7,13 @@ tests/test_eval_postgres.py as well.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import enum
+import io
 import itertools
 import re
+import tokenize
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -22,7 +25,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
 import wherelang
-from wherelang import WhereEvaluationError
+from wherelang import ListQuery, WhereEvaluationError
 from wherelang.evaluate import _OPS, _LENIENT, _STRICT, Predicate, parse_entity_time, pg_lower
 from wherelang.nodes import And, Attr, Compare, In, IsNull, Literal, Not, Op, Or, Truth
 from wherelang.schema import Attribute, Kind, Relation, Schema, Type
@@ -583,6 +586,35 @@ def test_extended_response_evaluates_as_the_entity() -> None:
     assert ev("Slug = 'a'", {"Unit": {"Slug": "b"}}) is False
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_dict_holding_its_own_attributes_is_not_an_extended_response(strict: bool) -> None:
+    # the rule of extended_entity: the entity under its name, and none of its own
+    # attributes beside it (relations such as Space may be there)
+    def check(text: str, entity: Any) -> bool:
+        predicate = wherelang.compile(text, UNIT, strict=strict)
+        result = predicate(entity)
+        assert list(predicate.filter([entity])) == ([entity] if result else [])
+        assert bool(predicate.__globals__["_exact"](entity)) is result
+        return bool(result)
+
+    inner = {"Slug": "b", "Labels": {"tier": "web"}, "HeadRevisionNum": 3}
+    assert check("Slug = 'b' AND Labels.tier = 'web'", {"Unit": inner, "Space": PROD_SPACE})
+    assert check("Slug = 'a'", {"Unit": inner, "Slug": "a"})
+    assert check("Slug IS NULL", {"Unit": inner, "Slug": None})
+    assert not check("Labels.tier = 'web'", {"Unit": inner, "Slug": "a"})
+    assert check("LEN(Labels) = 0", {"Unit": inner, "Slug": "a"})
+    assert check("LEN(Labels) = 1", {"Unit": inner, "Space": PROD_SPACE})
+    assert check("HeadRevisionNum > 2", {"Unit": inner})
+    assert check("Slug IS NULL", {"Unit": "not an entity"})
+    # ListQuery shapes its results by the same rule
+    assert list(ListQuery(where="Slug = 'a'", select=["Slug"], schema=UNIT).apply(
+        [{"Unit": inner, "Slug": "a"}]
+    )) == [{"UnitID": None, "Slug": "a"}]
+    assert list(ListQuery(where="Slug = 'b'", select=["Slug"], schema=UNIT).apply(
+        [{"Unit": inner, "Space": PROD_SPACE}]
+    )) == [{"UnitID": None, "Slug": "b"}]
+
+
 def test_resolver_finds_related_entities() -> None:
     spaces = {U2: PROD_SPACE}
     calls: list[tuple[Any, str]] = []
@@ -785,21 +817,35 @@ def test_compiled_predicates_are_cached() -> None:
     assert wherelang.compile(tree, UNIT) is wherelang.compile(tree, UNIT)
 
 
-# Everything the generated source may contain besides the names it binds (c0, v1, ...).
+# Every name the generated source may use besides the ones it binds (c0, v1, ...). Values
+# appear only as literals (strings and integers, written with repr).
 _ALLOWED_WORDS = {
     "def", "_predicate", "e", "if", "type", "is", "dict", "and", "not", "in", "get",
     "None", "else", "_view", "return", "or", "True", "False", "str", "int", "bool",
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
     "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
     "_fromiso", "_scan", "rows", "for", "yield", "ok", "i", "_Wrong", "_fail", "wrong",
-    "raise", "from", "as",
+    "raise", "from", "as", "_absent", "_Redo",
 }  # fmt: skip
 
 
 def _words(source: str) -> set[str]:
-    return set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", source)) - {
-        w for w in re.findall(r"\b(?:[cv]|_h)[0-9]+\b", source)
-    }
+    """The names of ``source``; each other token is an operator, a number or a string
+    literal that is only a constant."""
+    words = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.NAME:
+            if not re.fullmatch(r"(?:[cv]|_h)[0-9]+", token.string):
+                words.add(token.string)
+        elif token.type == tokenize.STRING:
+            assert isinstance(ast.literal_eval(token.string), str), token.string
+        else:
+            assert token.type in _OTHER_TOKENS, token
+    return words
+
+
+_OTHER_TOKENS = {tokenize.OP, tokenize.NUMBER, tokenize.NEWLINE, tokenize.NL,
+                 tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}  # fmt: skip
 
 
 HOSTILE = [
@@ -850,9 +896,17 @@ _VALUES: dict[str, list[Any]] = {
     "ApprovedBy": [[U1], [], None, "x", [None, 5]],
     "Space": [PROD_SPACE, None, "x"],
 }
-_ENTITIES = [
+_PLAIN_ENTITIES = [
     {name: values[(i * (k + 3)) % len(values)] for k, (name, values) in enumerate(_VALUES.items())}
     for i in range(12)
+]
+# with extended responses, and dicts that hold the entity's name but are not one
+_ENTITIES = [
+    *_PLAIN_ENTITIES,
+    {"Unit": _PLAIN_ENTITIES[1], "Space": {"Slug": "s"}},
+    {"Unit": _PLAIN_ENTITIES[2]},
+    {"Unit": _PLAIN_ENTITIES[3], "Slug": "app-1"},
+    {"Unit": "not an entity", "Slug": "app-1"},
 ]
 
 

@@ -163,3 +163,87 @@ def deep_texts(draw: st.DrawFn) -> str:
 @given(deep_texts())
 def test_random_deep_expressions_succeed_or_raise_where_error(text: str) -> None:
     run_stages(text)
+
+
+# --- trees built in code, nested past what parse() allows ------------------------------------
+
+from wherelang.errors import WhereEvaluationError, WhereSqlError, WhereSyntaxError, WhereValidationError  # noqa: E402
+from wherelang.nodes import And, Not, Or  # noqa: E402
+from wherelang.schema import Attribute, Schema, Type  # noqa: E402
+
+_DEEP_SCHEMA = Schema("Deep", [Attribute("N", Type.of("int")), Attribute("F", Type.of("float"))])
+
+
+def _chain(kinds: list[str]) -> Any:
+    """A typed tree nesting one And/Or/Not per entry of ``kinds``, innermost first."""
+    leaf = wherelang.parse("N = 1", schema=_DEEP_SCHEMA)
+    expr = leaf
+    for kind in kinds:
+        expr = Not(expr) if kind == "not" else (And if kind == "and" else Or)((expr, leaf))
+    return expr
+
+
+#: each public destination of a tree, and the WhereError class it raises
+_DESTINATIONS: dict[str, tuple[Callable[[Any], Any], type[WhereError]]] = {
+    "validate": (lambda e: wherelang.validate(e, _DEEP_SCHEMA), WhereValidationError),
+    "to_sql": (lambda e: to_sql(e), WhereSqlError),
+    "to_sql uncached sqlite": (lambda e: to_sql(e, dialect="sqlite", cache=False), WhereSqlError),
+    "to_sqlglot": (lambda e: to_sqlglot(e, dialect="duckdb"), WhereSqlError),
+    "to_where": (lambda e: e.to_where(extended=True), WhereSyntaxError),
+    "str": (str, WhereSyntaxError),
+    "ListQuery": (lambda e: wherelang.ListQuery(schema=_DEEP_SCHEMA, where=e), WhereError),
+    "compile": (lambda e: wherelang.compile(e, _DEEP_SCHEMA), WhereEvaluationError),
+    "filter": (lambda e: list(wherelang.filter([{"N": 1}], e, _DEEP_SCHEMA)), WhereEvaluationError),
+}
+
+
+def _refused(name: str, expr: Any) -> WhereError:
+    fn, cls = _DESTINATIONS[name]
+    with pytest.raises(WhereError) as info:  # never a RecursionError
+        fn(expr)
+    err = info.value
+    assert isinstance(err, cls), (name, type(err))
+    assert err.code == "limit-exceeded" and "nests too deeply" in err.message
+    assert err.hint and "Limits.max_depth" in err.hint
+    return err
+
+
+@pytest.mark.parametrize("kind", ["and", "or", "not"])
+@pytest.mark.parametrize("name", list(_DESTINATIONS))
+def test_a_1000_deep_code_built_tree_is_a_limit_error(name: str, kind: str) -> None:
+    err = _refused(name, _chain([kind] * 1000))
+    if name == "ListQuery":
+        assert err.parameter == "where"
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.lists(st.sampled_from(["and", "or", "not"]), min_size=1000, max_size=1200),
+       st.sampled_from(list(_DESTINATIONS)))  # fmt: skip
+def test_any_deep_and_or_not_chain_is_an_answer_or_a_limit_error(kinds: list[str], name: str) -> None:
+    """Mixed chains: a destination that copes with the nesting answers; one that
+    cannot raises the limit error - never a RecursionError."""
+    fn, cls = _DESTINATIONS[name]
+    try:
+        fn(_chain(kinds))
+    except WhereError as err:
+        assert isinstance(err, cls) and err.code == "limit-exceeded", (name, err)
+
+
+def test_a_tree_within_reach_still_compiles() -> None:
+    """The translation is of RecursionError only: a code-built tree nested 50 deep (past
+    nothing) is checked, compiled and printed as before."""
+    expr = _chain(["not", "and", "or"] * 17)
+    assert wherelang.validate(expr, _DEEP_SCHEMA) == expr
+    assert to_sql(expr, dialect="sqlite").sql.count("NOT") == 17
+    assert wherelang.ListQuery(schema=_DEEP_SCHEMA, where=expr).where == expr
+
+
+def test_a_float_attribute_past_float8_is_a_bad_value_in_row() -> None:
+    from wherelang.errors import WhereEvaluationError
+    from wherelang.sql import row
+
+    with pytest.raises(WhereEvaluationError) as info:
+        row(_DEEP_SCHEMA, {"N": 1, "F": 10**400}, "postgres", index=3)
+    assert info.value.code == "bad-value" and "entity #3" in info.value.message
+    assert "F should be float" in info.value.message and "1.8e308" in (info.value.hint or "")
+    assert row(_DEEP_SCHEMA, {"N": 1, "F": 10**300}, "sqlite") == (1, 1e300)

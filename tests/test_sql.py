@@ -497,6 +497,51 @@ def test_mapping_to_json_paths(request: Any, dialect: str, text: str, expected: 
     assert got == expected, (text, clause.sql)
 
 
+PLAIN_JSON_MAPPING = {
+    "Slug": wsql.JsonPath("doc", "meta", "slug", plain_json=True),
+    "Tags": wsql.Column("tags", plain_json=True),
+    "Labels": wsql.Column("labels", plain_json=True),
+}
+#: the same columns without the option
+JSONB_MAPPING = {
+    "Slug": wsql.JsonPath("doc", "meta", "slug"),
+    "Tags": wsql.Column("tags"),
+    "Labels": wsql.Column("labels"),
+}
+PLAIN_JSON_ROWS = [
+    (1, '{"meta": {"slug": "a"}}', '["x", "y"]', '{"k": "v"}'),
+    (2, '{"meta": {"slug": "b"}}', "[]", "{}"),
+    (3, '{"meta": {}}', None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Slug = 'a'", {1}), ("Slug IS NULL", {3}), ("Tags ? 'y'", {1}), ("LEN(Tags) = 0", {2, 3}),
+    ("Labels.k = 'v'", {1}), ("Labels ? 'k'", {1}), ("NOT (Labels ? 'k')", {2}),
+])  # fmt: skip
+def test_plain_json_columns_are_read_as_jsonb_on_postgres(pg: Any, text: str, expected: set[int]) -> None:
+    """PostgreSQL's json type has no jsonb functions: without the cast each of these is
+    an error ("function jsonb_extract_path(json, ...) does not exist")."""
+    clause = wsql.to_sql(parse(text), dialect="postgres", mapping=PLAIN_JSON_MAPPING)
+    assert "AS JSONB)" in clause.sql
+    pg.execute("DROP TABLE IF EXISTS pg_temp.sql_plain_json")
+    pg.execute("CREATE TEMPORARY TABLE sql_plain_json (pk INT, doc JSON, tags JSON, labels JSON)")
+    for row in PLAIN_JSON_ROWS:
+        pg.execute("INSERT INTO sql_plain_json VALUES (%s, %s, %s, %s)", row)
+    query = f"SELECT pk FROM sql_plain_json WHERE {clause.sql}"
+    assert {r[0] for r in pg.execute(query, clause.params).fetchall()} == expected, clause.sql
+    plain = wsql.to_sql(parse(text), dialect="postgres", mapping=JSONB_MAPPING)
+    with pytest.raises(Exception, match="does not exist"):
+        pg.execute(query.replace(clause.sql, plain.sql), plain.params)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "duckdb", "mysql"])
+def test_plain_json_changes_nothing_off_postgres(dialect: str) -> None:
+    for text in ("Slug = 'a'", "Tags ? 'y'", "Labels.k = 'v'"):
+        got = wsql.to_sql(parse(text), dialect=dialect, mapping=PLAIN_JSON_MAPPING)
+        assert got == wsql.to_sql(parse(text), dialect=dialect, mapping=JSONB_MAPPING)
+
+
 def _on_mariadb(clause: wsql.SqlClause, rows: list[Any], expected: set[int]) -> None:
     from sql_engines import connect_mariadb
 

@@ -748,3 +748,16 @@ def test_the_json_body_is_the_shaped_rows(samples: dict[str, Conn], params: dict
         if "UpstreamSpaceID" in params.get("include", ""):  # a Unit without one: a null entity
             assert any(x["UpstreamSpace"] is None for x in shaped), (name, params)
         assert json.loads(listing.json(rows, conn.dialect)) == shaped, (name, params)
+
+
+@pytest.mark.parametrize("mapping", [{"Labels": "Doc"}, {"Slug": wsql.JsonPath("Doc", "s")}])
+def test_caller_mapping_onto_plain_json_column_reads_jsonb(mapping: dict[str, Any]) -> None:
+    """A mapping entry the caller gives that lands on a column declared JSON (not JSONB)
+    is read as jsonb on PostgreSQL, as the default columns are; other dialects read the
+    column as it is."""
+    from sqlalchemy.dialects import mysql, postgresql
+
+    expr = parse("Labels.env = 'x' AND Slug = 'a'", schema=SCHEMA)
+    statement = sa.select(THINGS_JSON.c.Pk).where(where_clause(expr, THINGS_JSON, mapping=mapping))
+    assert f'CAST("{JSON_TABLE}"."Doc" AS JSONB)' in str(statement.compile(dialect=postgresql.dialect()))
+    assert "JSONB" not in str(statement.compile(dialect=mysql.dialect())).upper()

@@ -7,7 +7,7 @@ offending span in the input, the ``expected`` alternatives in words a user knows
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "WhereError",
@@ -163,6 +163,22 @@ def not_text(value: object) -> WhereSyntaxError:
     )  # fmt: skip
     return WhereSyntaxError(
         "not-text", f"expected a string, got {type(value).__name__}", position=0, hint=hint
+    )
+
+
+_E = TypeVar("_E", bound=WhereError)
+
+
+def too_deep(cls: type[_E], doing: str) -> _E:
+    """The error for a tree built in code (builder, nodes) that nests past what Python's
+    recursion allows (~200 levels through And/Or/Not; parse() refuses text nested past
+    Limits.max_depth long before): ``doing`` says what could not be done."""
+    return cls(
+        "limit-exceeded",
+        f"the expression nests too deeply to {doing}",
+        position=0,
+        hint="flatten the expression (And/Or take any number of items); parse() refuses "
+        "nesting past Limits.max_depth",
     )
 
 

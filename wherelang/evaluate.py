@@ -7,8 +7,10 @@ case. ``tests/test_eval_postgres.py`` holds the evaluator to a real PostgreSQL.
 
 A typed tree is compiled once into the source of one Python function. Only names this
 module chooses and fixed templates become source text; every value (attribute names, map
-keys, literals, patterns) is bound as a constant, so no user text can become code. The
-function does no dispatch on node types per entity.
+keys, literals, patterns) is bound as a constant, and strings and integers are then
+written as literals with ``repr()`` (a constant load is cheaper than a global one), so no
+user text can become code: ``tests/test_evaluate.py::test_no_user_text_becomes_code``
+tokenizes the source. The function does no dispatch on node types per entity.
 
 >>> import wherelang
 >>> from wherelang.schema import Schema, Attribute, Type
@@ -36,7 +38,7 @@ from uuid import UUID
 
 import re2
 
-from .errors import WhereEvaluationError, not_text
+from .errors import WhereEvaluationError, not_text, too_deep
 from .nodes import (
     And,
     Attr,
@@ -411,15 +413,66 @@ class _View:
         self.get = _getter(entity)
 
 
-def _view(entity: object, self_key: str | None) -> Any:
+# (the name an extended response holds the entity under, the entity's own attribute
+# names): see extended_entity.
+SelfKey = tuple[str, frozenset[str]]
+
+
+def self_key(schema: Schema | None) -> SelfKey | None:
+    """How an extended response of ``schema``'s entities is recognised (None: it has none)."""
+    if schema is None or schema.name in schema.attributes or schema.name in schema.relations:
+        return None
+    return schema.name, frozenset(schema.attributes) - frozenset(schema.relations)
+
+
+def extended_entity(entity: object, key: SelfKey | None) -> object | None:
+    """The entity an extended response (``{"Unit": {...}, "Space": {...}}``) holds, or
+    None when ``entity`` is not one.
+
+    It is one when it holds an entity under the entity's name and none of the entity's
+    own attributes (a dict with the key ``Slug``, even null, is a Unit itself). The
+    second half is what lets a predicate read a plain dict directly and look for the
+    name only when an attribute it reads is missing (see _Generator.missing)."""
+    if key is None:
+        return None
+    name, own = key
+    if isinstance(entity, Mapping):
+        inner: object = entity.get(name)
+        if not _is_entity(inner) or not own.isdisjoint(entity.keys()):
+            return None
+        return inner
+    get = _getter(entity)
+    inner = get(name)
+    if not _is_entity(inner) or any(get(attribute) is not None for attribute in own):
+        return None
+    return inner
+
+
+class _Redo(Exception):
+    """A plain dict turned out to be an extended response: evaluate it exactly."""
+
+
+def _absent_reader(key: SelfKey) -> Callable[[dict[str, Any]], None]:
+    """The value of an attribute a plain dict lacks: NULL, unless the dict is an
+    extended response, which the exact predicate reads instead."""
+    name = key[0]
+
+    def absent(entity: dict[str, Any]) -> None:
+        if name in entity and extended_entity(entity, key) is not None:
+            raise _Redo
+        return None
+
+    return absent
+
+
+def _view(entity: object, key: SelfKey | None) -> Any:
     """What the generated code reads attributes from: the dict itself, or a _View.
 
-    An extended response (``{"Unit": {...}, "Space": {...}}``) is seen as the entity
-    under ``self_key``, remembering the response for related entities."""
-    if self_key is not None:
-        inner = _getter(entity)(self_key)
-        if _is_entity(inner):
-            return _View(inner, entity)
+    An extended response (see extended_entity) is seen as the entity it holds,
+    remembering the response for related entities."""
+    inner = extended_entity(entity, key)
+    if inner is not None:
+        return _View(inner, entity)
     if type(entity) is dict:
         return entity
     return _View(entity)
@@ -1139,6 +1192,12 @@ class _Generator:
         self.binds: dict[str, str] = {}  # bound name -> the code it is bound to
         self.binding = False
         self.fast_times = False
+        # Direct: the version for plain dicts, which reads the dict itself; an attribute
+        # it lacks is looked for in an extended response by ``missing``. Code that
+        # needs a _View (relation hops, JSON paths, Permissions) sets needs_view.
+        self.key = self_key(schema)
+        self.direct = False
+        self.needs_view = False
         # long ANDs and ORs are split into functions of their own (see _PIECE)
         self.helpers: list[str] = []
         self.helper_names: dict[str, str] = {}
@@ -1163,10 +1222,23 @@ class _Generator:
         self.temps += 1
         return f"v{self.temps}"
 
+    def missing(self, attr: Attr) -> str:
+        """The value of ``attr`` when the entity lacks it (read as None): NULL, but in
+        the direct version a dict lacking it may be an extended response."""
+        if self.direct and self.key is not None and not attr.hops:
+            return "_absent(e)"
+        return "None"
+
+    def view_needed(self) -> None:
+        if self.direct:
+            self.needs_view = True
+
     # operands
 
     def raw(self, attr: Attr) -> str:
         """The value of an attribute as the entity holds it."""
+        if attr.hops:
+            self.view_needed()
         source = f"_related(e, {self.const(attr.hops)})" if attr.hops else "e"
         value = f"{source}.get({self.const(attr.name)})"
         if attr.key is None:
@@ -1174,18 +1246,21 @@ class _Generator:
         m, key, label = self.temp(), self.const(attr.key), self.const(attr)
         return (
             f"({m}.get({key}) if type({m} := {value}) is dict "
-            f"else None if {m} is None else _map_value({m}, {key}, {label}))"
+            f"else {self.missing(attr)} if {m} is None else _map_value({m}, {key}, {label}))"
         )
 
     def normalized(self, raw: str, kind: Kind, label: Attr) -> str:
         """The canonical value of ``raw``: the common Python type and None pass inline,
         everything else through the kind's normalizer."""
         if kind is Kind.JSON:
+            self.view_needed()
             return raw
         fn = self.const(self.norm.for_kind(kind))
         lab = self.const(label)
         v = self.temp()
-        rest = f"None if {v} is None else {fn}({v}, {lab})"
+        # a map value read as None is an absent key (raw looked for the map itself)
+        absent = "None" if label.key is not None else self.missing(label)
+        rest = f"{absent} if {v} is None else {fn}({v}, {lab})"
         if kind is Kind.TIME:
             parse = f"({self.const(_iso_time)}({v}) or {fn}({v}, {lab}))"
             if self.fast_times:
@@ -1218,10 +1293,13 @@ class _Generator:
             attr = node.path
             assert isinstance(attr, Attr), "compile needs a typed tree"
             if is_permissions(self.schema, attr):
+                self.view_needed()
                 code = f"{self.const(permissions_length(self, attr))}(e)"
                 return _Side(f"_float({code}, None)" if domain is Kind.FLOAT else code, False, node)
             v = self.temp()
-            code = f"(len({v}) if type({v} := {self.raw(attr)}) in _SIZED else _length({v}, {self.const(attr)}))"
+            absent = "None" if attr.key is not None else self.missing(attr)
+            size = v if absent == "None" else f"({v} if {v} is not None else {absent})"
+            code = f"(len({v}) if type({v} := {self.raw(attr)}) in _SIZED else _length({size}, {self.const(attr)}))"
             if domain is Kind.FLOAT:
                 code = f"_float({code}, {self.const(attr)})"
             return _Side(code, True, node)
@@ -1284,6 +1362,7 @@ class _Generator:
     def predicate(self, node: Compare | In | IsNull, tri: bool) -> str:
         special = path_condition(self, node)  # relation lists, JSON paths, Permissions
         if special is not None:
+            self.view_needed()
             call = f"{self.const(special)}(e)"
             return call if tri else f"({call} is True)"
         if isinstance(node, Compare):
@@ -1326,6 +1405,18 @@ class _Generator:
             name = self.helper_names[code] = f"_h{len(self.helper_names)}"
             self.helpers.append(f"def {name}(e):\n    return {code}")
         return f"{name}(e)"
+
+    def literals(self, code: str) -> str:
+        """``code`` with each constant that is a string, an integer, a bool or None
+        written as a Python literal."""
+
+        def literal(m: re.Match[str]) -> str:
+            value = self.consts[m.group(0)]
+            if type(value) in _LITERAL_TYPES and not (type(value) is int and abs(value) >= 1 << 63):
+                return repr(value)
+            return m.group(0)
+
+        return _CONST_REF.sub(literal, code)
 
     def truth(self, node: Expr) -> str:
         if isinstance(node, And):
@@ -1421,34 +1512,51 @@ class _Generator:
         """The sources to compile, in order (helper functions first), and the namespace
         to run them in."""
         body = self.top(expr)
-        self_key = _self_key(self.schema)
-        # A plain dict is read directly (e.get, which CPython calls without making a
-        # bound method); anything else is seen through a _View first.
+        key = self.key
+        # The exact version sees anything but a plain dict, and any dict holding the
+        # entity's name, through a _View (see extended_entity).
         def test(name: str) -> str:
-            if self_key is None:
+            if key is None:
                 return f"type({name}) is not dict"
-            return f"type({name}) is not dict or {self.const(self_key)} in {name}"
+            return f"type({name}) is not dict or {self.const(key[0])} in {name}"
 
         lines = [
             "def _exact(e):",
             f"    if {test('e')}:",
-            f"        e = _view(e, {self.const(self_key)})",
+            f"        e = _view(e, {self.const(key)})",
             f"    return {body}",
         ]
+        # The fast version: common time strings straight to datetime.fromisoformat, and,
+        # when nothing needs a _View, a plain dict read directly, without the look for
+        # the entity's name in every dict (an extended response is found where an
+        # attribute is missing). What it cannot answer (a ValueError, _Redo) the exact
+        # version answers.
         self.reset()
-        self.fast_times = True
+        self.fast_times = self.direct = True
+        self.needs_view = False
         fast = self.top(expr)
-        self.fast_times = False
-        view = f"e = _view(o, {self.const(self_key)}) if {test('o')} else o"
+        direct = not self.needs_view
+        if not direct:
+            self.reset()
+            self.direct = False
+            fast = self.top(expr)
+        self.fast_times = self.direct = False
+        redo = "(ValueError, _Redo)" if direct else "ValueError"
+
         # ``result(f)`` is the test of one entity as statements, f writing out the answer.
         def result(out: Callable[[str], str]) -> list[str]:
             if fast == body:
                 return [out(body)]
-            # a second version for common time strings, backed by the exact one
-            return ["try:", f"    {out(fast)}", "except ValueError:", f"    {out('_exact(o)')}"]
+            return ["try:", f"    {out(fast)}", f"except {redo}:", f"    {out('_exact(o)')}"]
 
-        one = [view, *result(lambda code: f"return {code}")]
-        test_one = result(lambda code: f"ok = {code}")
+        def read(out: Callable[[str], str]) -> list[str]:
+            if direct:
+                return ["if type(o) is not dict:", f"    {out('_exact(o)')}", "else:",
+                        "    e = o", *("    " + line for line in result(out))]  # fmt: skip
+            return [f"e = _view(o, {self.const(key)}) if {test('o')} else o", *result(out)]
+
+        one = read(lambda code: f"return {code}")
+        test_one = read(lambda code: f"ok = {code}")
         if self.norm.strict:  # a value of the wrong type raises, naming the entity
             # A try costs nothing in Python 3.11 until something is raised.
             def strict(lines: list[str], index: str) -> list[str]:
@@ -1463,8 +1571,13 @@ class _Generator:
         # The callable users get is this function itself: no wrapper call per entity.
         lines += ["def _predicate(o):", *("    " + line for line in one)]
         # _scan filters a whole iterable in one loop: no function call per entity.
-        scan += [f"        {view}", *("        " + line for line in test_one)]
+        scan += [*("        " + line for line in test_one)]
         scan += ["        if ok:", "            yield o"]
+        # Strings and integers are written as literals (a constant load is cheaper
+        # than a global one); repr() of them is always a literal of the same value.
+        lines = [self.literals(line) for line in lines]
+        scan = [self.literals(line) for line in scan]
+        self.helpers = [self.literals(helper) for helper in self.helpers]
         lines += scan
         namespace: dict[str, object] = {
             "__builtins__": {},
@@ -1478,6 +1591,8 @@ class _Generator:
             "_uuids": _uuid_cache,
             "_view": _view,
             "_Wrong": _Wrong,
+            "_Redo": _Redo,
+            "_absent": None if key is None else _absent_reader(key),
             "_fail": None,  # set by _PredicateType: the error for a wrong value
             "_fromiso": datetime.fromisoformat,
             "ValueError": ValueError,
@@ -1506,6 +1621,8 @@ class _Generator:
 _PIECE = 4096
 # A generated local name (see _Generator.temp).
 _TEMP_REF = re.compile(r"\bv[0-9]+\b")
+_CONST_REF = re.compile(r"\bc[0-9]+\b")  # a constant's name (see _Generator.const)
+_LITERAL_TYPES = (str, int, bool, type(None))
 _BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
 
 # Rough cost of evaluating a condition, to order a top-level AND chain.
@@ -1538,13 +1655,6 @@ def _hashable(value: object) -> bool:
     return True
 
 
-def _self_key(schema: Schema | None) -> str | None:
-    """The key of an extended response that holds the entity itself (``Unit``)."""
-    if schema is None or schema.name in schema.attributes or schema.name in schema.relations:
-        return None
-    return schema.name
-
-
 # --- the public API -------------------------------------------------------------------
 
 
@@ -1574,12 +1684,7 @@ class _PredicateType(type):
         except (RecursionError, MemoryError, SyntaxError):
             # A tree built in code, nested past what parse's Limits allow (max_depth
             # 100 at most): Python's compiler gives up on ~200 nested parentheses.
-            raise WhereEvaluationError(
-                "limit-exceeded",
-                "the expression nests too deeply to compile",
-                position=0,
-                hint="flatten the expression: parse() refuses nesting past Limits.max_depth",
-            ) from None
+            raise too_deep(WhereEvaluationError, "compile") from None
         source = "\n".join(pieces)
         fn: Any = namespace["_predicate"]
         fn.expr, fn.schema, fn.strict, fn.text, fn.source = expr, schema, strict, text, source
@@ -1597,8 +1702,9 @@ class Predicate(metaclass=_PredicateType):
     """A compiled where expression: call it with an entity to get True or False.
 
     Only a TRUE result matches; unknown (NULL) does not. ``source`` is the generated
-    Python code, for the curious; it holds no user text. The object is a plain Python
-    function (the generated one), so calling it costs what calling a lambda costs.
+    Python code, for the curious; user values appear in it only as literals. The object
+    is a plain Python function (the generated one), so calling it costs what calling a
+    lambda costs.
 
     ``Predicate(expr, schema, strict=..., resolver=..., text=...)`` compiles a typed
     tree; :func:`compile` does the same from text or an untyped tree, with a cache.
@@ -1635,7 +1741,7 @@ def _wrong_type(
     entity_text = "the entity" if index is None else f"entity #{index}"
     id_name = schema.id if schema is not None else None
     if id_name:
-        ident = _view(entity, _self_key(schema)).get(id_name)
+        ident = _view(entity, self_key(schema)).get(id_name)
         if ident is not None:
             entity_text += f" ({id_name} {str(ident)!r})"
     label = wrong.label.to_where() if isinstance(wrong.label, Node) else str(wrong.label)
@@ -1701,6 +1807,19 @@ def compile(
         return where
     if not isinstance(where, (str, Node)):
         raise not_text(where)
+    try:
+        return _compile(where, schema, extended, strict, resolver)
+    except RecursionError:  # a tree built in code, hashed for the cache or validated
+        raise too_deep(WhereEvaluationError, "compile") from None
+
+
+def _compile(
+    where: str | Expr,
+    schema: Schema | str | None,
+    extended: bool,
+    strict: bool,
+    resolver: Resolver | None,
+) -> Predicate:
     if schema is not None:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
     if isinstance(where, str):

@@ -23,6 +23,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from ._memo import BoundedMemo
 from .errors import WhereError, WhereValidationError
 from .parser import Limits
 from .query import MAX_LIMIT, PARAMETERS, ListQuery, orderable
@@ -183,9 +184,7 @@ def list_query(
             except WhereError as err:
                 found = err
             if len(raw) <= _KNOWN_TEXT:
-                if len(known) >= _KNOWN:
-                    known.clear()
-                known[raw] = found
+                known.remember(raw, found)
         if isinstance(found, WhereError):
             raise _fresh(found)
         return found
@@ -203,7 +202,7 @@ def list_query(
     # A ListQuery is immutable and a query string means one query (or one error) for
     # this dependency: the answers to recent query strings are kept, since clients
     # repeat theirs (the next page adds only its token).
-    known: dict[bytes, ListQuery | WhereError] = {}
+    known: BoundedMemo[bytes, ListQuery | WhereError] = BoundedMemo(_KNOWN)
 
     chosen = lean_dependency if lean else dependency
     chosen.__name__ = f"list_{entity.name.lower()}_query"

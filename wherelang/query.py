@@ -36,7 +36,7 @@ from .errors import WhereError, WhereSqlError, WhereValidationError
 from .nodes import Attr, Compare, Expr, Literal, Node, Op, Path, walk
 from .parser import Limits, parse
 from .schema import Attribute, Kind, Relation, Schema, Type, as_schema
-from .text import decode_query, encode_query
+from .text import decode_query, encode_query, to_where
 
 __all__ = [
     "ListQuery",
@@ -227,6 +227,7 @@ def _as_names(value: Any) -> tuple[str, ...] | None:
 
 
 if TYPE_CHECKING:
+    from .evaluate import SelfKey
     _SchemaField = Schema
     _WhereField = Optional[Expr]
 else:
@@ -961,20 +962,21 @@ def used_attributes(expr: Expr, schema: Schema) -> set[str]:
 # --- in-memory helpers -----------------------------------------------------------------
 
 
-def _self_key(schema: Schema) -> str | None:
-    """The key of an extended response that holds the entity itself (``Unit``)."""
-    if schema.name in schema.attributes or schema.name in schema.relations:
-        return None
-    return schema.name
+def _self_key(schema: Schema) -> SelfKey | None:
+    """How an extended response of the entity is recognised: the evaluator's rule."""
+    from .evaluate import self_key
+
+    return self_key(schema)
 
 
-def _unwrap(entity: Any, self_key: str | None) -> tuple[Any, Mapping[str, Any] | None]:
+def _unwrap(entity: Any, key: SelfKey | None) -> tuple[Any, Mapping[str, Any] | None]:
     """(the entity, the extended response around it or None)."""
-    if self_key is not None and isinstance(entity, Mapping):
-        inner = entity.get(self_key)
-        if inner is not None and not isinstance(inner, (str, int, float, list)):
-            return inner, entity
-    return entity, None
+    from .evaluate import extended_entity
+
+    inner = extended_entity(entity, key) if isinstance(entity, Mapping) else None
+    if inner is None:
+        return entity, None
+    return inner, entity
 
 
 def _as_dict(entity: Any) -> dict[str, Any]:
@@ -1226,28 +1228,9 @@ def _prepare(data: Mapping[str, Any], limits: Limits | None = None) -> dict[str,
     schema = _as_schema(given)
     out["schema"] = schema
     extended = bool(out.get("extended", False))
-    where = out.get("where")
-    if isinstance(where, str):
-        out["where"] = _parse_where(where, schema, extended, limits) if where.strip() else None
-    elif where is not None and not _is_typed(where):
-        out["where"] = _typed_where(where, schema, extended)
-    if isinstance(out.get("filter"), str):
-        out["filter"] = _parse_filter_id(out["filter"])
-    if out.get("contains") is not None:
-        out["contains"] = _check_contains(out["contains"]) or None
-    select = _as_names(out.get("select"))
-    out["select"] = None if select is None else _check_select(select, schema)
-    include = _as_names(out.get("include"))
-    out["include"] = _check_include(include, schema) if include else ()
-    out["include_hidden"] = _check_hidden(out.get("include_hidden") or ())
-    out["order_by"] = _check_order_by(out.get("order_by") or (), schema)
-    out["limit"] = _check_limit(out.get("limit"))
-    out["continuation"] = _check_continuation(out.get("continuation"))
-    out["summary"] = _check_summary(out.get("summary"))
-    where_data = out.get("where_data")
-    if where_data is not None and not isinstance(where_data, str):
-        raise TypeError(f"where_data must be text, not {type(where_data).__name__}")
-    out["where_data"] = where_data or None
+    for field, check in _FIELD_CHECKS.items():
+        if field in out or field not in _OPTIONAL:
+            out[field] = check(out.get(field), schema, extended, limits)
     return out
 
 
@@ -1663,37 +1646,94 @@ _DEFAULTS: dict[str, Any] = {
     name: (None if field.is_required() else field.default)
     for name, field in ListQuery.model_fields.items()
 }
-#: the fields _prepare passes to pydantic whatever the parameters (where, filter and
-#: contains only when given): pydantic counts them as set
-_ALWAYS_SET = frozenset(ListQuery.model_fields) - {"where", "filter", "contains"}
+#: the fields _prepare checks only when given (where, filter and contains)
+_OPTIONAL = frozenset({"where", "filter", "contains"})
+#: the fields _prepare passes to pydantic whatever the parameters: pydantic counts them
+#: as set
+_ALWAYS_SET = frozenset(ListQuery.model_fields) - _OPTIONAL
 
-_Check = Callable[[str, Schema, bool, "Limits | None"], Any]
+_Check = Callable[[Any, Schema, bool, "Limits | None"], Any]
 
 
 @lru_cache(maxsize=1024)
-def _select_text(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+def _select_text(text: str, schema: Schema) -> Any:
     return _check_select(_split(text), schema)
 
 
 @lru_cache(maxsize=1024)
-def _include_text(text: str, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+def _include_text(text: str, schema: Schema) -> Any:
     return _check_include(_split(text), schema)
 
 
-#: parameter -> its check and conversion, as _prepare does it for a (non-blank) text
-#: value (_collect leaves out blank ones)
-_PARAMETER_CHECKS: dict[str, _Check] = {
-    "where": _parse_where_text,
-    "filter": lambda v, schema, extended, limits: _parse_filter_id(v),
-    "contains": lambda v, schema, extended, limits: _check_contains(v) or None,
-    "select": _select_text,
-    "include": _include_text,
-    "include_hidden": lambda v, schema, extended, limits: _check_hidden(v),
-    "order_by": lambda v, schema, extended, limits: _check_order_by(v, schema),
+# Each check takes any value a field may be given (text first: what from_params gives,
+# non-blank, as _collect leaves blank values out) and returns the field's value.
+
+
+def _where_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    if isinstance(v, str):
+        return _parse_where_text(v, schema, extended, limits)
+    if v is not None:
+        try:
+            if not _is_typed(v):
+                return _typed_where(v, schema, extended)
+            # A typed tree built in code is taken as it is, once it is known to print:
+            # a query is a query string (to_params), and one nested past what Python's
+            # recursion allows would fail in every use instead of here.
+            to_where(v)
+        except WhereError as err:
+            raise err.with_parameter("where") from None
+    return v
+
+
+def _filter_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    return _parse_filter_id(v) if isinstance(v, str) else v
+
+
+def _contains_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    return None if v is None else (_check_contains(v) or None)
+
+
+def _select_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    if isinstance(v, str):
+        return _select_text(v, schema)
+    names = _as_names(v)
+    return None if names is None else _check_select(names, schema)
+
+
+def _include_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    if isinstance(v, str):
+        return _include_text(v, schema)
+    names = _as_names(v)
+    return _check_include(names, schema) if names else ()
+
+
+def _where_data_field(v: Any, schema: Schema, extended: bool, limits: Limits | None) -> Any:
+    if v is not None and not isinstance(v, str):
+        raise TypeError(f"where_data must be text, not {type(v).__name__}")
+    return v or None
+
+
+#: ListQuery field -> its check and conversion, in _prepare's order (of two bad values,
+#: the first in it is reported). _prepare runs every one; from_params only those of the
+#: parameters given.
+_FIELD_CHECKS: dict[str, _Check] = {
+    "where": _where_field,
+    "filter": _filter_field,
+    "contains": _contains_field,
+    "select": _select_field,
+    "include": _include_field,
+    "include_hidden": lambda v, schema, extended, limits: _check_hidden(v or ()),
+    "order_by": lambda v, schema, extended, limits: _check_order_by(v or (), schema),
     "limit": lambda v, schema, extended, limits: _check_limit(v),
-    "continue": lambda v, schema, extended, limits: _check_continuation(v),
+    "continuation": lambda v, schema, extended, limits: _check_continuation(v),
     "summary": lambda v, schema, extended, limits: _check_summary(v),
-    "where_data": lambda v, schema, extended, limits: v,
+    "where_data": _where_data_field,
+}
+#: parameter -> its field's check (the parameter ``continue`` is the field
+#: ``continuation``), in _FIELD_CHECKS's order
+_PARAMETER = {field: parameter for parameter, field in _FIELDS.items()}
+_PARAMETER_CHECKS: dict[str, _Check] = {
+    _PARAMETER.get(field, field): check for field, check in _FIELD_CHECKS.items()
 }
 #: _prepare's order of the checks: of two bad values, the first in it is reported
 _RANK = {name: rank for rank, name in enumerate(_PARAMETER_CHECKS)}

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from ._memo import BoundedMemo
 from . import sample
 from . import sql as wsql
 from .confighub import schema as catalog
@@ -55,6 +56,9 @@ log = logging.getLogger("wherelang.server")
 
 #: The longest query string accepted, in bytes (the remote API's where limit is 8192).
 MAX_QUERY = 65_536
+
+#: The most listing statements a list route keeps (one per recent query and space)
+_LISTINGS = 1024
 
 #: The playground's JSON endpoints: they read a body themselves, with their own limit
 #: (``wherelang.playground.MAX_BODY``), since a where being typed may be long.
@@ -247,7 +251,7 @@ def create_app(
 
         # The select of each recent query (without its continuation, which only adds
         # the position): the data is read-only, so a repeated query's is the same.
-        listings: dict[tuple[ListQuery, str | None], ListStatement] = {}
+        listings: BoundedMemo[tuple[ListQuery, str | None], ListStatement] = BoundedMemo(_LISTINGS)
 
         def run(query: ListQuery, scope: str, space_id: str | None, response: Response) -> Any:
             key = (query if query.continuation is None
@@ -256,9 +260,7 @@ def create_app(
             if listing is None:
                 listing = list_select(query, table, related=tables, filters=filters,
                                       space_id=space_id)  # fmt: skip
-                if len(listings) >= 1024:
-                    listings.clear()
-                listings[key] = listing
+                listings.remember(key, listing)
             # page()'s work, with the body written by ListStatement.json: the JSON text
             # the database holds is copied into it, not decoded and encoded again.
             _, statement = _statement_for(query, table, paginator, scope, listing, {})

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -292,15 +291,16 @@ def _source(model_or_table: Any, schema: Schema | None) -> _Source:
 def _targets(
     source: _Source, names: set[str], mapping: Mapping[str, Any] | None, *, qualify: bool = True
 ) -> dict[str, wsql.Target]:
-    """The to_sql mapping of the attributes used: renamed columns, native arrays.
-    ``qualify``: name the table in each (not inside a relation, whose alias to_sql
-    names)."""
+    """The to_sql mapping of the attributes used: renamed columns, native arrays, plain
+    JSON columns (read as jsonb on PostgreSQL). ``qualify``: name the table in each (not
+    inside a relation, whose alias to_sql names)."""
     table = source.name if qualify else None
+    json = _json_columns(source.table)
     out: dict[str, wsql.Target] = {}
     for name in names:
         given = (mapping or {}).get(name)
         if given is not None:
-            out[name] = _target(given, table)
+            out[name] = _as_json(_target(given, table), json, source.name)
             continue
         column = source.columns.get(name)
         if column is None:
@@ -311,11 +311,30 @@ def _targets(
             )
         if isinstance(column.type, sa.ARRAY):
             out[name] = wsql.ArrayColumn(column.name, table=table)
+        elif column.name in json:
+            out[name] = wsql.Column(column.name, table=table, plain_json=True)
         elif column.name != name:
             out[name] = wsql.Column(column.name, table=table)
     for name, given in (mapping or {}).items():
-        out.setdefault(name, _target(given, table))
+        if name not in out:
+            out[name] = _as_json(_target(given, table), json, source.name)
     return out
+
+
+def _as_json(target: wsql.Target, json: set[str], table: str) -> wsql.Target:
+    """``target`` marked ``plain_json`` when it reads one of ``table``'s plain JSON
+    columns (``json``)."""
+    if not json:
+        return target
+    if isinstance(target, str):
+        return wsql.Column(target, plain_json=True) if target in json else target
+    if isinstance(target, (wsql.Column, wsql.JsonPath)) and target.table in (None, table):
+        name = target.name if isinstance(target, wsql.Column) else target.column
+        if name in json and not target.plain_json:
+            if isinstance(target, wsql.Column):
+                return wsql.Column(target.name, target.table, plain_json=True)
+            return wsql.JsonPath(target.column, *target.path, table=target.table, plain_json=True)
+    return target
 
 
 def _target(given: Any, table: str | None) -> wsql.Target:
@@ -492,59 +511,12 @@ def _column(source: _Source, name: str) -> Any:
 
 # --- plain JSON columns on PostgreSQL ----------------------------------------------------------
 
-#: ``FROM "table" AS wl_rN``: to_sql's alias of a list reference's table
-_RELATED_ALIAS = re.compile(r'FROM ("(?:[^"]|"")+") AS (wl_r\d+)\b')
-
-
 def _json_columns(table: Any) -> set[str]:
     """The columns of ``table`` declared ``JSON`` but not ``JSONB``: PostgreSQL's json
     has none of the jsonb operators and functions to_sql writes."""
     from sqlalchemy.dialects.postgresql import JSONB
 
     return {c.name for c in table.c if isinstance(c.type, sa.JSON) and not isinstance(c.type, JSONB)}
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True)
-class _JsonCasts:
-    """Where a condition reads plain JSON columns: by the name it qualifies them with
-    (the table, a relation's alias), and by table for list references."""
-
-    qualified: Mapping[str, frozenset[str]]
-    listed: Mapping[str, frozenset[str]]
-
-    def __bool__(self) -> bool:
-        return bool(self.qualified or self.listed)
-
-    def apply(self, clause: wsql.SqlClause) -> wsql.SqlClause:
-        """PostgreSQL's SQL with each such column read as jsonb. The text holds
-        identifiers and bound-parameter markers only (every value is a parameter), so a
-        quoted ``"table"."column"`` in it is that column."""
-        sql = clause.sql
-        owners = {q: names for q, names in self.qualified.items()}
-        for quoted_table, alias in _RELATED_ALIAS.findall(sql):
-            names = self.listed.get(quoted_table[1:-1].replace('""', '"'))
-            if names:
-                owners[alias] = names
-        for owner, names in owners.items():
-            for name in names:
-                ref = f"{_quote(owner)}.{_quote(name)}"
-                sql = re.sub(r'(?<![\w"])' + re.escape(ref), f"CAST({ref} AS JSONB)", sql)
-        return dataclasses.replace(clause, sql=sql)
-
-
-def _casts(source: _Source, joined: Mapping[str, Any], listed: Sequence[Any]) -> _JsonCasts:
-    """The plain JSON columns of the main table, the joined relations (by alias
-    name) and the list references' tables."""
-    qualified = {source.name: frozenset(_json_columns(source.table))}
-    for name, (alias, _) in joined.items():
-        qualified[name] = frozenset(_json_columns(alias))
-    by_table = {_plain_name(t): frozenset(_json_columns(t)) for t in listed}
-    return _JsonCasts({k: v for k, v in qualified.items() if v},
-                      {k: v for k, v in by_table.items() if v})  # fmt: skip
 
 
 def _relation_targets(
@@ -609,18 +581,16 @@ def where_clause(
             raise TypeError("where_clause needs schema= to parse text")
         expr = parse(expr, schema=schema)
     source = _source(model_or_table, schema)
-    relations, joined, listed = _relation_targets(source, expr, schema, related)
+    relations, joined, _ = _relation_targets(source, expr, schema, related)
     targets = _targets(source, _own_names(expr) | _via_names(relations), mapping)
     targets.update(relations)
     frozen = dict(targets)
-    casts = _casts(source, joined, listed)
     typed = expr
 
     def build(dialect: str) -> wsql.SqlClause:
-        clause = wsql.to_sql(typed, dialect=dialect, mapping=frozen, table=source.name)
-        return casts.apply(clause) if dialect == "postgres" and casts else clause
+        return wsql.to_sql(typed, dialect=dialect, mapping=frozen, table=source.name)
 
-    key = repr((typed, sorted(frozen.items()), source.name, casts))
+    key = repr((typed, sorted(frozen.items()), source.name))
     condition: ColumnElement[bool] = _WhereSql(build, key)
     if not joined:
         return condition
@@ -906,22 +876,19 @@ def list_select(
         used |= set(schema.searchable)
     targets = _targets(source, used, mapping)
     targets.update(relations)
-    casts = _casts(source, hops, listed)
 
     def build(dialect: str) -> wsql.SqlClause | None:
         clause: wsql.SqlClause | None = where_sql(
             query, dialect, table=source.name, mapping=targets, filters=filters,
             space_id=space_id,
         )  # fmt: skip
-        if clause is not None and dialect == "postgres" and casts:
-            clause = casts.apply(clause)
         return clause
 
     statement = sa.select(*[c.label(f"wl_{i}") for i, c in enumerate(selected)])
     statement = statement.select_from(joined)
     if condition is not None or query.contains is not None:
         key = repr((condition, query.contains, schema.name, sorted(schema.searchable),
-                    source.name, sorted(targets.items()), casts, space_id))  # fmt: skip
+                    source.name, sorted(targets.items()), space_id))  # fmt: skip
         statement = statement.where(_WhereSql(build, key))
     terms = tuple((name, desc, schema.attributes[name].type) for name, desc in query.ordering())
     if after:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from urllib.parse import quote, unquote_plus
 from uuid import UUID
 
-from .errors import WhereSyntaxError, not_text
+from .errors import WhereSyntaxError, not_text, too_deep
 from .nodes import (
     And,
     Attr,
@@ -89,12 +89,20 @@ def _precedence(node: Node) -> int:
 
 
 def _child(node: Node, parent: int) -> str:
-    text = to_where(node)
+    text = _text(node)
     return f"({text})" if _precedence(node) < parent else text
 
 
 def to_where(node: Node) -> str:
-    """Canonical text of any node."""
+    """Canonical text of any node. A tree built in code nested too deeply to write is a
+    :class:`~wherelang.errors.WhereSyntaxError` (``limit-exceeded``)."""
+    try:
+        return _text(node)
+    except RecursionError:
+        raise too_deep(WhereSyntaxError, "write as text") from None
+
+
+def _text(node: Node) -> str:
     if isinstance(node, Compare):
         return f"{_operand(node.left)} {node.op.text} {_operand(node.right)}"
     if isinstance(node, And):
@@ -109,7 +117,7 @@ def to_where(node: Node) -> str:
         return f"{_operand(node.operand)} IS {'NOT ' if node.negated else ''}NULL"
     if isinstance(node, Truth):
         value = "TRUE" if node.value else "FALSE"
-        return f"{to_where(node.expr)} IS {'NOT ' if node.negated else ''}{value}"
+        return f"{_text(node.expr)} IS {'NOT ' if node.negated else ''}{value}"
     if isinstance(node, Not):
         return f"NOT {_child(node.expr, _NOT)}"
     return _operand(node)

@@ -32,8 +32,9 @@ from uuid import UUID
 
 import re2
 
+from ._memo import BoundedMemo
 from . import strict as strict_rules
-from .errors import WhereValidationError
+from .errors import WhereValidationError, too_deep
 from .nodes import (
     NO_SPAN,
     And,
@@ -813,17 +814,14 @@ class _HubChecker(_Checker):
         # The same paths recur in every query, and what one resolves to depends only on
         # the schema, its segments and where it stands: resolutions that succeed are kept
         # per schema (beside the general rules' in Schema._paths), without their span.
-        cache: dict[tuple[bool, bool, tuple[str, ...]], _HubTarget] | None = self.schema.__dict__.get("_hub_paths")
+        cache: BoundedMemo[tuple[bool, bool, tuple[str, ...]], _HubTarget] | None = self.schema.__dict__.get("_hub_paths")
         if cache is None:
-            cache = {}
+            cache = BoundedMemo(_PATH_CACHE)  # distinct map keys must not grow it without end
             object.__setattr__(self.schema, "_hub_paths", cache)
         key = (left, under_len, path.segments)
         found = cache.get(key)
         if found is None:
-            found = self.resolve(path, left=left, under_len=under_len)
-            if len(cache) >= _PATH_CACHE:  # distinct map keys must not grow it without end
-                cache.clear()
-            cache[key] = found
+            found = cache.remember(key, self.resolve(path, left=left, under_len=under_len))
         a = found.attr
         return _HubTarget(Attr(a.segments, a.hops, a.name, a.key, a.type, path.span, a.each, a.json), found.data_type)
 
@@ -1086,6 +1084,14 @@ def validate(
     """
     if type(schema) is not Schema:
         schema = as_schema(schema)  # a ConfigHub entity name is a schema too
+    try:
+        return _validate(expr, schema, text, extended)
+    except RecursionError:  # a tree built in code: parse() refuses such nesting
+        raise too_deep(WhereValidationError, "check") from None
+
+
+def _validate(expr: Expr, schema: Schema, text: str | None, extended: bool) -> Expr:
+    """:func:`validate` of a :class:`Schema`."""
     # wherelang.confighub is imported by whoever uses it, not by import wherelang: until
     # it is, no schema is of its catalog (and no import statement runs per call).
     confighub = sys.modules.get("wherelang.confighub")

@@ -191,6 +191,11 @@ class Engine:
     def json_container(self, doc: exp.Expression, keys: tuple[str, ...]) -> exp.Expression:
         raise self.unsupported("values inside JSON (JSON paths)")
 
+    def plain_json(self, col: exp.Expression) -> exp.Expression:
+        """A column mapped ``plain_json=True`` (PostgreSQL's json type) as the JSON
+        functions read it: the column itself, but on PostgreSQL (jsonb)."""
+        return col
+
     def has_key(self, doc: exp.Expression, key: str) -> exp.Expression:
         raise self.unsupported("? on a map")
 

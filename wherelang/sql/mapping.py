@@ -11,10 +11,16 @@ __all__ = ["Column", "JsonPath", "ArrayColumn", "MapColumn", "Joined", "Related"
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """An attribute stored in a column of another name (optionally of another table)."""
+    """An attribute stored in a column of another name (optionally of another table).
+
+    ``plain_json=True``: the column is PostgreSQL's ``json`` (not ``jsonb``), which has
+    none of the jsonb operators and functions to_sql writes, so PostgreSQL reads it as
+    ``CAST(col AS JSONB)``. Other engines ignore it.
+    """
 
     name: str
     table: str | None = None
+    plain_json: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,18 +28,22 @@ class JsonPath:
     """An attribute stored inside a JSON document column, at ``path`` (keys).
 
     ``JsonPath("doc", "meta", "slug")`` is ``doc -> 'meta' ->> 'slug'`` in PostgreSQL.
+    ``plain_json=True``: ``doc`` is PostgreSQL's ``json``, read as jsonb (see
+    :class:`Column`).
     """
 
     column: str
     path: tuple[str, ...]
     table: str | None = None
+    plain_json: bool = False
 
-    def __init__(self, column: str, *path: str, table: str | None = None) -> None:
+    def __init__(self, column: str, *path: str, table: str | None = None, plain_json: bool = False) -> None:
         if not path:
             raise ValueError("JsonPath needs at least one key after the column")
         object.__setattr__(self, "column", column)
         object.__setattr__(self, "path", tuple(path))
         object.__setattr__(self, "table", table)
+        object.__setattr__(self, "plain_json", plain_json)
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,8 @@ def _bad(name: str, value: Any, type: Type) -> WhereEvaluationError:
     hint = "fix the entity's data"
     if type.kind is Kind.TIME:
         hint = f"a time is a datetime, a date or text in {TIME_FORMS}"
+    elif type.kind is Kind.FLOAT:
+        hint = "a float is a float8: its magnitude is at most about 1.8e308"
     return WhereEvaluationError("bad-value", f"{name} should be {type}, got {shown}", hint=hint)
 
 
@@ -147,7 +149,10 @@ def _scalar(value: Any, type: Type, name: str) -> Any:
             raise _bad(name, value, type)
         return parsed
     if kind is Kind.FLOAT and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int past float's range (a Decimal becomes inf)
+            raise _bad(name, value, type) from None
     return value
 
 

@@ -77,6 +77,10 @@ class Postgres(Engine):
     def json_container(self, doc: exp.Expression, keys: tuple[str, ...]) -> exp.Expression:
         return _fn("jsonb_extract_path", doc, *(_key(k) for k in keys))
 
+    def plain_json(self, col: exp.Expression) -> exp.Expression:
+        # json has none of the jsonb operators and functions the other methods write
+        return exp.Cast(this=col, to=exp.DataType.build("JSONB"))
+
     def has_key(self, doc: exp.Expression, key: str) -> exp.Expression:
         return _fn("jsonb_exists", doc, _key(key))
 
