@@ -132,47 +132,6 @@ def test_direct_comparisons_write_what_the_generator_writes(expr: object, table:
         compiler._Generator.direct = stock  # type: ignore[method-assign]
 
 
-@pytest.mark.parametrize("table", [None, "u"])
-@pytest.mark.parametrize("text", [
-    "Labels.a = 'x' AND Labels.a = 'y'", "Slug = 's' AND Labels.a >= 'x' AND Labels.b <> 'x'",
-    "Gates.on = true AND Labels.a < 'x'", "Labels.a = 'x' OR N = 1 OR Labels.a = 'x'",
-    "NOT Labels.a = 'x' AND Labels.a = 'x'", "Labels.'it''s' = 'x' AND Labels.a LIKE 'x%'",
-])  # fmt: skip
-def test_map_key_comparisons_write_what_the_generator_writes(text: str, table: str | None) -> None:
-    """A map key compared with a literal is written from the operand's text kept per
-    engine (compiler._Direct.operand), its values renumbered: twice over (the second from
-    the kept text), it is what the node-built compilation writes, on every dialect."""
-    from wherelang.sql import compiler
-
-    expr = parse(text)
-
-    def compiled(dialect: str) -> object:
-        try:
-            return wsql.to_sql(expr, dialect=dialect, table=table, cache=False)
-        except WhereSqlError as exc:
-            return exc.code, exc.message
-
-    dialects = [*ALL, *wsql.ENGINES, "tsql"]
-    direct = {d: [compiled(d), compiled(d)] for d in dialects}
-    stock = compiler._Generator.direct
-    compiler._Generator.direct = classmethod(lambda cls, engine: None)  # type: ignore[assignment]
-    try:
-        for dialect in dialects:
-            built = compiled(dialect)
-            assert direct[dialect] == [built, built], dialect
-    finally:
-        compiler._Generator.direct = stock  # type: ignore[method-assign]
-
-
-def test_a_refused_map_key_is_refused_every_time() -> None:
-    """A key the engine refuses (NUL, on PostgreSQL) is not kept as text: the second
-    compilation refuses it as the first did."""
-    expr = parse("Labels.'a\x00b' = 'x'")
-    for _ in range(2):
-        with pytest.raises(WhereSqlError, match="NUL"):
-            wsql.to_sql(expr, dialect="postgres", cache=False)
-
-
 # Spark and ClickHouse write SQL around a bound value (Engine.bound), T-SQL's generator
 # rewrites conditions to booleans (ENSURE_BOOLS), BigQuery's writes columns its own way
 # (column_parts), so the compiler's column handler is not installed.

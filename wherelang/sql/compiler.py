@@ -76,15 +76,10 @@ def _cmp(cls: type[exp.Expression]) -> _Builder:
         if type(left) is Attr and type(right) is Literal and left.type.kind is not Kind.INT:
             # most comparisons: nothing to settle (not an integer), nothing to cast
             direct = c.direct
-            if direct is not None and not c.mapping and not left.hops:
-                if left.key is None:
-                    if left.type.kind is not Kind.STRING or direct.plain_text[ordered]:
-                        column = direct.column(left.name, c.table)
-                        return direct.add(f"{column}{text}{c.bind_direct(right, left.type)}")
-                elif not left.json:  # a map's key, such as Labels.mykey
-                    operand = direct.operand(c, left, ordered)
-                    if operand is not None:
-                        return direct.add(f"{operand}{text}{c.bind_direct(right, left.type)}")
+            if direct is not None and not c.mapping and not left.hops and left.key is None and (
+                left.type.kind is not Kind.STRING or direct.plain_text[ordered]
+            ):
+                return direct.add(f"{direct.column(left.name, c.table)}{text}{c.bind_direct(right, left.type)}")
             return cls(this=c.attribute(left, ordered), expression=c.literal(right, left.type))
         lk, rk = _kind(left), _kind(right)
         if lk is Kind.INT or rk is Kind.INT:  # only an integer operand can be settled
@@ -608,14 +603,9 @@ def _template_text(marker: str) -> str:
     return marker.replace("\\", "\\\\")
 
 
-#: a map key operand's text, split at its bound values' sentinels (text, index, text, ...),
-#: and the values it binds
-_Operand = tuple[tuple[str | int, ...], tuple[Any, ...]]
-
-
 class _Direct:
-    """Plain comparisons (a column of the default layout, or a key of a map in one, against
-    a bound literal) written as text by the compiler instead of built as sqlglot nodes and generated: exactly the
+    """Plain comparisons (a column of the default layout against a bound literal) written
+    as text by the compiler instead of built as sqlglot nodes and generated: exactly the
     text this thread's generator of the engine would write for them, which
     :func:`_generator` checks it would (its handlers for columns, identifiers,
     placeholders, comparisons and connectors are wherelang's own, no preprocessing of the
@@ -625,14 +615,9 @@ class _Direct:
     tree is not seen by anyone else (``params=False`` and :func:`to_sqlglot` rewrite or
     return it)."""
 
-    __slots__ = ("column", "plain_text", "texts", "generate", "operands")
+    __slots__ = ("column", "plain_text", "texts")
 
-    def __init__(
-        self,
-        column: Callable[[str, str | None], str],
-        plain_text: tuple[bool, bool],
-        generate: Callable[[exp.Expression], str],
-    ) -> None:
+    def __init__(self, column: Callable[[str, str | None], str], plain_text: tuple[bool, bool]) -> None:
         #: the text of the default column of an attribute (its name), of a table or None
         self.column = column
         #: whether the engine's text() of a string column is the column itself, unordered
@@ -640,43 +625,6 @@ class _Direct:
         self.plain_text = plain_text
         #: this compilation's texts, by the number of their placeholder
         self.texts: list[str] = []
-        #: the generator's text of a node (its generate(), unsupported messages raised)
-        self.generate = generate
-        #: the text of a map key's operand of the default layout, with the values it
-        #: binds (sentinels numbered from 0), by what builds it; None where not text
-        self.operands: dict[tuple[object, ...], _Operand | None] = {}
-
-    def operand(self, c: _Compiler, attr: Attr, ordered: bool) -> str | None:
-        """The text the generator writes for :meth:`_Compiler.attribute` of ``attr`` (a
-        map's key, no mapping, no hops), binding its values in ``c``; None where the
-        generator refuses it (the node path then raises what it would)."""
-        # The operand is a function of these alone (value(), json_scalar() and text()
-        # of a default-layout column read nothing else), and the same few keys recur in
-        # every query: it is built and generated once, its bound values' sentinels then
-        # renumbered after those already bound, as the node path would number them.
-        key = (attr.name, attr.key, attr.type, c.table, ordered)
-        operands = self.operands
-        if key in operands:
-            made = operands[key]
-        else:
-            scratch = _Compiler(c.engine, c.mapping, c.table)
-            node = scratch.attribute(attr, ordered)  # raises as c.attribute() would
-            try:
-                split = _SENTINEL.split(self.generate(node))  # text, index, text, ...
-                pieces = tuple(int(p) if i % 2 else p for i, p in enumerate(split))
-                made = pieces, tuple(scratch.values)
-            except SqlglotError:
-                made = None
-            if len(operands) >= 4096:  # distinct map keys must not grow it without end
-                operands.clear()
-            operands[key] = made
-        if made is None:
-            return None
-        pieces, bound = made  # the key's check_text() passed when the entry was made
-        values = c.values
-        start = len(values)
-        values.extend(bound)
-        return "".join([p if type(p) is str else f"\x01{start + int(p)}\x02" for p in pieces])
 
     def add(self, text: str) -> exp.Expression:
         texts = self.texts
@@ -765,7 +713,7 @@ def _generator(engine: Engine) -> tuple[Any, _Direct | None]:
 
         probe = exp.Column(this=exp.Identifier(this="probe", quoted=True))
         plain = (engine.text(probe, False) is probe, engine.text(probe, True) is probe)
-        direct = _Direct(column_text, plain, lambda node: str(gen.generate(node, copy=False)))
+        direct = _Direct(column_text, plain)
     return gen, direct
 
 
