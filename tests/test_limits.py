@@ -184,6 +184,20 @@ def _chain(kinds: list[str]) -> Any:
 
 
 #: each public destination of a tree, and the WhereError class it raises
+def _where_clause(*args: Any, **kwargs: Any) -> Any:
+    from wherelang.sqlalchemy import where_clause
+
+    return where_clause(*args, **kwargs)
+
+
+def _deep_table() -> Any:
+    import sqlalchemy as sa
+
+    return sa.Table("wl_deep", sa.MetaData(), sa.Column("N", sa.Integer), sa.Column("F", sa.Float))
+
+
+_DEEP_TABLE = _deep_table()
+
 _DESTINATIONS: dict[str, tuple[Callable[[Any], Any], type[WhereError]]] = {
     "validate": (lambda e: wherelang.validate(e, _DEEP_SCHEMA), WhereValidationError),
     "to_sql": (lambda e: to_sql(e), WhereSqlError),
@@ -194,6 +208,7 @@ _DESTINATIONS: dict[str, tuple[Callable[[Any], Any], type[WhereError]]] = {
     "ListQuery": (lambda e: wherelang.ListQuery(schema=_DEEP_SCHEMA, where=e), WhereError),
     "compile": (lambda e: wherelang.compile(e, _DEEP_SCHEMA), WhereEvaluationError),
     "filter": (lambda e: list(wherelang.filter([{"N": 1}], e, _DEEP_SCHEMA)), WhereEvaluationError),
+    "where_clause": (lambda e: _where_clause(e, _DEEP_TABLE, schema=_DEEP_SCHEMA), WhereSqlError),
 }
 
 

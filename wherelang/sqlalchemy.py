@@ -46,7 +46,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean, NullType
 
 from . import sql as wsql
-from .errors import WhereSqlError
+from .errors import WhereSqlError, too_deep
 from .nodes import Attr, Expr, walk
 from .pagination import Page, Paginator
 from .parser import parse
@@ -576,6 +576,19 @@ def where_clause(
     name, or with ``related=`` the rows whose IDs the entity's list attribute holds.
     Text is parsed against ``schema``.
     """
+    try:
+        return _where_clause(expr, model_or_table, mapping, schema, related)
+    except RecursionError:  # a tree built in code, nested past Python's recursion
+        raise too_deep(WhereSqlError, "compile to SQL") from None
+
+
+def _where_clause(
+    expr: Expr | str,
+    model_or_table: Any,
+    mapping: Mapping[str, Any] | None,
+    schema: Schema | None,
+    related: Mapping[str, Any] | None,
+) -> ColumnElement[bool]:
     if isinstance(expr, str):
         if schema is None:
             raise TypeError("where_clause needs schema= to parse text")
