@@ -38,6 +38,7 @@ from uuid import UUID
 
 import re2
 
+from ._memo import BoundedMemo
 from .errors import WhereEvaluationError, not_text, too_deep
 from .nodes import (
     And,
@@ -216,13 +217,7 @@ class _Wrong(Exception):
 
 _CACHE_LIMIT = 1 << 16
 # Parsed entity UUID strings, shared by all predicates: the same IDs recur.
-_uuid_cache: dict[str, str] = {}
-
-
-def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
+_uuid_cache: BoundedMemo[str, str] = BoundedMemo(_CACHE_LIMIT)
 
 
 class _Normalizers:
@@ -283,7 +278,7 @@ class _Normalizers:
                 found = _uuid_text(v)
                 if found is None:
                     return self.wrong(v, label, "a UUID")
-                _remember(_uuid_cache, v, found)
+                _uuid_cache.remember(v, found)
             return found
         if isinstance(v, UUID):
             return str(v)
