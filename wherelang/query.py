@@ -33,6 +33,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
 from .errors import WhereError, WhereSqlError, WhereValidationError
+from .evaluate import SelfKey, extended_entity, self_key
 from .nodes import Attr, Compare, Expr, Literal, Node, Op, Path, walk
 from .parser import Limits, parse
 from .schema import Attribute, Kind, Relation, Schema, Type, as_schema
@@ -227,7 +228,6 @@ def _as_names(value: Any) -> tuple[str, ...] | None:
 
 
 if TYPE_CHECKING:
-    from .evaluate import SelfKey
     _SchemaField = Schema
     _WhereField = Optional[Expr]
 else:
@@ -523,7 +523,7 @@ class ListQuery(BaseModel):
 
         A NULL sorts after every value: last going up, first going down (PostgreSQL's
         default, spelt out in SQL by :mod:`wherelang.sqlalchemy` for every engine)."""
-        inner, _ = _unwrap(item, _self_key(self.entity))
+        inner, _ = _unwrap(item, self_key(self.entity))
         data = inner if isinstance(inner, Mapping) else _as_dict(inner)
         attrs = self.entity.attributes
         return tuple(sort_value(data.get(name), attrs[name].type.kind) for name, _ in self.ordering())
@@ -618,11 +618,11 @@ class ListQuery(BaseModel):
         returned = self.returned(condition)
         relations = self.relations()
         plain = returned is None and not relations
-        self_key = _self_key(self.entity)
+        key = self_key(self.entity)
         for entity in entities:
             if matches is not None and not matches(entity):
                 continue
-            inner, wrapper = _unwrap(entity, self_key) if self_key else (entity, None)
+            inner, wrapper = _unwrap(entity, key) if key else (entity, None)
             if search is not None and not search(inner):
                 continue
             if plain:
@@ -962,17 +962,8 @@ def used_attributes(expr: Expr, schema: Schema) -> set[str]:
 # --- in-memory helpers -----------------------------------------------------------------
 
 
-def _self_key(schema: Schema) -> SelfKey | None:
-    """How an extended response of the entity is recognised: the evaluator's rule."""
-    from .evaluate import self_key
-
-    return self_key(schema)
-
-
 def _unwrap(entity: Any, key: SelfKey | None) -> tuple[Any, Mapping[str, Any] | None]:
     """(the entity, the extended response around it or None)."""
-    from .evaluate import extended_entity
-
     inner = extended_entity(entity, key) if isinstance(entity, Mapping) else None
     if inner is None:
         return entity, None
