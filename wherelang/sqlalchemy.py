@@ -426,9 +426,9 @@ def _listed(
     names: set[str],
     schema: Schema | None,
     related: Mapping[str, Any] | None,
-) -> tuple[wsql.Related, Any]:
+) -> wsql.Related:
     """The to_sql :class:`~wherelang.sql.Related` of a list reference (``FromLink`` of
-    ``FromLink.*.Slug``), and the related table: with ``related=``, the rows whose ID
+    ``FromLink.*.Slug``): with ``related=``, the rows whose ID
     this entity's list attribute holds (the relation's ``via``); else the model's
     relationship of that name, one-to-many (the related rows' foreign key) or
     many-to-many (its secondary table). ``names``: the related attributes used."""
@@ -445,7 +445,7 @@ def _listed(
         id_column = _column(target, other.id)
         inner = _targets(target, names, None, qualify=False)
         table = _plain_name(target.table)
-        return wsql.Related(table, id=id_column.name, via=relation.via, mapping=inner), target.table
+        return wsql.Related(table, id=id_column.name, via=relation.via, mapping=inner)
     rel = source.relationships.get(field)
     if rel is None:
         raise WhereSqlError(
@@ -465,7 +465,7 @@ def _listed(
         (owner, link_owner), (target_key, link_target) = owner_pairs[0], target_pairs[0]
         join = wsql.JoinTable(_plain_name(rel.secondary), owner=link_owner.name,
                               target=link_target.name, key=owner.name)  # fmt: skip
-        return wsql.Related(table, id=target_key.name, join=join, mapping=inner), target.table
+        return wsql.Related(table, id=target_key.name, join=join, mapping=inner)
     if rel.direction is sa.orm.interfaces.ONETOMANY:
         # one-to-many: the related rows whose foreign key is the owner's key (the related
         # table read as its own join table, its primary key naming each row)
@@ -474,7 +474,7 @@ def _listed(
             raise _composite(field)
         owner, foreign = rel.local_remote_pairs[0]
         join = wsql.JoinTable(table, owner=foreign.name, target=keys[0].name, key=owner.name)
-        return wsql.Related(table, id=keys[0].name, join=join, mapping=inner), target.table
+        return wsql.Related(table, id=keys[0].name, join=join, mapping=inner)
     raise WhereSqlError(
         "sql-unknown-relation",
         f"the relationship {field} of {source.name} relates to one entity, not a list",
@@ -524,11 +524,11 @@ def _relation_targets(
     expr: Expr,
     schema: Schema | None,
     related: Mapping[str, Any] | None,
-) -> tuple[dict[str, wsql.Target], dict[str, Any], list[Any]]:
+) -> tuple[dict[str, wsql.Target], dict[str, Any]]:
     """The to_sql mapping entries of the relations ``expr`` goes through (a
     :class:`~wherelang.sql.Joined` alias named after each relation to one entity, a
     :class:`~wherelang.sql.Related` per list reference), the joined relations (alias
-    name -> (alias, ON condition)) and the list references' tables."""
+    name -> (alias, ON condition))."""
     targets: dict[str, wsql.Target] = {}
     joined: dict[str, Any] = {}
     for field, names in _reached(expr, each=False).items():
@@ -537,12 +537,9 @@ def _relation_targets(
         inner = _targets(_source(alias, other), names, None, qualify=False)
         targets[field] = wsql.Joined(field, mapping=inner)
         joined[field] = (alias, on)
-    tables: list[Any] = []
     for field, names in _reached(expr, each=True).items():
-        entry, table = _listed(source, field, names, schema, related)
-        targets[field] = entry
-        tables.append(table)
-    return targets, joined, tables
+        targets[field] = _listed(source, field, names, schema, related)
+    return targets, joined
 
 
 def _via_names(targets: Mapping[str, wsql.Target]) -> set[str]:
@@ -594,7 +591,7 @@ def _where_clause(
             raise TypeError("where_clause needs schema= to parse text")
         expr = parse(expr, schema=schema)
     source = _source(model_or_table, schema)
-    relations, joined, _ = _relation_targets(source, expr, schema, related)
+    relations, joined = _relation_targets(source, expr, schema, related)
     targets = _targets(source, _own_names(expr) | _via_names(relations), mapping)
     targets.update(relations)
     frozen = dict(targets)
@@ -876,10 +873,9 @@ def list_select(
     used: set[str] = set()
     relations: dict[str, wsql.Target] = {}
     hops: dict[str, Any] = {}
-    listed: list[Any] = []
     if condition is not None:
         try:
-            relations, hops, listed = _relation_targets(source, condition, schema, related)
+            relations, hops = _relation_targets(source, condition, schema, related)
             for hop in hops:
                 hops[hop] = (join(hop), None)
         except WhereSqlError as err:
