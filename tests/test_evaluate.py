@@ -825,7 +825,7 @@ _ALLOWED_WORDS = {
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
     "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
     "_fromiso", "_scan", "rows", "for", "yield", "ok", "i", "_Wrong", "_fail", "wrong",
-    "raise", "from", "as", "_absent", "_Redo",
+    "raise", "from", "as", "_absent", "_Redo", "TypeError", "AttributeError",
 }  # fmt: skip
 
 
@@ -1046,7 +1046,7 @@ def test_predicate_is_the_generated_function() -> None:
     assert isinstance(predicate, Predicate) and not isinstance(lambda e: True, Predicate)
     assert predicate.text == text and predicate.strict and predicate.schema is UNIT
     assert predicate.expr == wherelang.parse(text, schema=UNIT)
-    assert "def _predicate(o):" in predicate.source
+    assert "def _predicate(e):" in predicate.source
     assert repr(predicate).startswith(f"<function Predicate({text!r}) at ")
     assert wherelang.compile(predicate) is predicate
     assert predicate({"Slug": "x", "CreatedAt": "2025-02-01T00:00:00Z"}) is True
@@ -1156,3 +1156,50 @@ def test_time_literals_of_any_zone_compare_as_instants(
         assert predicate({"CreatedAt": value}) is compare(read, wanted), value
         entities.append({"CreatedAt": value})
     assert list(predicate.filter(entities)) == [e for e in entities if predicate(e)]
+
+
+def test_entities_are_read_through_get_or_attributes() -> None:
+    """The generated code reads an entity with ``e.get`` and no type test per entity:
+    a dict, a Mapping, a dict subclass overriding get and any object with a get method
+    are read through get; anything else (no get, or a get that is not callable) by
+    attribute, the same in a call and in filter()."""
+    from collections import UserDict
+    from types import SimpleNamespace
+
+    class Lower(dict):  # type: ignore[type-arg]
+        def get(self, key: object, default: object = None) -> object:
+            value = super().get(key, default)
+            return value.lower() if isinstance(value, str) else value
+
+    class Getter:
+        def __init__(self, **values: object) -> None:
+            self.values = values
+            self.Slug = "not-read"
+
+        def get(self, name: str) -> object:
+            return self.values.get(name)
+
+    class Field:  # a field named get, as a model may have
+        def __init__(self, slug: str) -> None:
+            self.get = "a field"
+            self.Slug = slug
+
+    predicate = wherelang.compile("Slug = 'web' AND HeadRevisionNum > 1", UNIT)
+    cases: list[tuple[object, bool]] = [
+        ({"Slug": "web", "HeadRevisionNum": 2}, True),
+        (UserDict({"Slug": "web", "HeadRevisionNum": 2}), True),
+        (Lower({"Slug": "WEB", "HeadRevisionNum": 2}), True),
+        (Getter(Slug="web", HeadRevisionNum=2), True),
+        (Getter(Slug="web"), False),
+        (SimpleNamespace(Slug="web", HeadRevisionNum=2), True),
+        (SimpleNamespace(Slug="web", HeadRevisionNum=1), False),
+        (Field("web"), False),  # HeadRevisionNum absent: NULL
+        ("Slug", False),
+        (None, False),
+    ]
+    for entity, expected in cases:
+        assert predicate(entity) is expected, entity
+        assert list(predicate.filter([entity])) == ([entity] if expected else []), entity
+    field = Field("web")
+    field.HeadRevisionNum = 3  # type: ignore[attr-defined]
+    assert predicate(field) is True

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 import re2
@@ -377,12 +377,19 @@ def _field_names(cls: type) -> Mapping[str, str]:
 
 
 def _getter(entity: object) -> Callable[[str], Any]:
-    """``name -> value`` for any kind of entity; None for an absent attribute."""
+    """``name -> value`` for any kind of entity; None for an absent attribute.
+
+    An entity with a ``get`` method (a dict, any Mapping) is read through it, the way
+    the generated code reads one directly (see _Generator.function); any other by
+    attribute."""
     if isinstance(entity, Mapping):
         get: Callable[[str], Any] = entity.get
         return get
     if entity is None or isinstance(entity, (str, bytes, int, float, list, tuple)):
         return _none
+    method = getattr(entity, "get", None)
+    if callable(method):
+        return cast(Callable[[str], Any], method)
     names = _field_names(type(entity))  # type: ignore[arg-type]
 
     def get_attribute(name: str) -> Any:
@@ -1536,35 +1543,42 @@ class _Generator:
             self.direct = False
             fast = self.top(expr)
         self.fast_times = self.direct = False
-        redo = "(ValueError, _Redo)" if direct else "ValueError"
 
-        # ``result(f)`` is the test of one entity as statements, f writing out the answer.
-        def result(out: Callable[[str], str]) -> list[str]:
-            if fast == body:
-                return [out(body)]
-            return ["try:", f"    {out(fast)}", f"except {redo}:", f"    {out('_exact(o)')}"]
-
-        def read(out: Callable[[str], str]) -> list[str]:
+        # ``read(f, o)`` is the test of the entity named ``o`` as statements, f writing
+        # out the answer.
+        def read(out: Callable[[str], str], o: str) -> list[str]:
             if direct:
-                return ["if type(o) is not dict:", f"    {out('_exact(o)')}", "else:",
-                        "    e = o", *("    " + line for line in result(out))]  # fmt: skip
-            return [f"e = _view(o, {self.const(key)}) if {test('o')} else o", *result(out)]
+                # No type test per entity: the entity is read with ``e.get``, and
+                # what has no get method (an AttributeError, a TypeError) goes to the
+                # exact version, which reads it through a _View (see _getter). Only
+                # the exact version raises the errors users see: the fast version
+                # has no side effects, so running the exact one after it is safe.
+                fallback = "(ValueError, TypeError, AttributeError, _Redo)"
+                lines = [] if o == "e" else [f"e = {o}"]
+            elif fast == body:
+                return [f"e = _view({o}, {self.const(key)}) if {test(o)} else {o}", out(body)]
+            else:
+                fallback = "ValueError"
+                lines = [f"e = _view({o}, {self.const(key)}) if {test(o)} else {o}"]
+            return [*lines, "try:", f"    {out(fast)}", f"except {fallback}:", f"    {out(f'_exact({o})')}"]
 
-        one = read(lambda code: f"return {code}")
-        test_one = read(lambda code: f"ok = {code}")
+        # In the direct version the parameter is the ``e`` the generated code reads.
+        entity = "e" if direct else "o"
+        one = read(lambda code: f"return {code}", entity)
+        test_one = read(lambda code: f"ok = {code}", "o")
         if self.norm.strict:  # a value of the wrong type raises, naming the entity
             # A try costs nothing in Python 3.11 until something is raised.
-            def strict(lines: list[str], index: str) -> list[str]:
+            def strict(lines: list[str], o: str, index: str) -> list[str]:
                 return ["try:", *("    " + line for line in lines),
-                        "except _Wrong as wrong:", f"    raise _fail(wrong, o, {index}) from None"]  # fmt: skip
+                        "except _Wrong as wrong:", f"    raise _fail(wrong, {o}, {index}) from None"]  # fmt: skip
 
-            one = strict(one, "None")
-            test_one = strict(test_one, "i")
+            one = strict(one, entity, "None")
+            test_one = strict(test_one, "o", "i")
             scan = ["def _scan(rows):", "    i = -1", "    for o in rows:", "        i += 1"]
         else:
             scan = ["def _scan(rows):", "    for o in rows:"]
         # The callable users get is this function itself: no wrapper call per entity.
-        lines += ["def _predicate(o):", *("    " + line for line in one)]
+        lines += [f"def _predicate({entity}):", *("    " + line for line in one)]
         # _scan filters a whole iterable in one loop: no function call per entity.
         scan += [*("        " + line for line in test_one)]
         scan += ["        if ok:", "            yield o"]
@@ -1591,6 +1605,8 @@ class _Generator:
             "_fail": None,  # set by _PredicateType: the error for a wrong value
             "_fromiso": datetime.fromisoformat,
             "ValueError": ValueError,
+            "TypeError": TypeError,
+            "AttributeError": AttributeError,
             "len": len,
             "_SIZED": frozenset({list, dict}),
             "_related": _hop_getter(self.resolver),
