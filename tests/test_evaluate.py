@@ -825,7 +825,7 @@ _ALLOWED_WORDS = {
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
     "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
     "_fromiso", "_scan", "rows", "for", "yield", "ok", "i", "_Wrong", "_fail", "wrong",
-    "raise", "from", "as", "_absent", "_Redo", "TypeError", "AttributeError",
+    "raise", "from", "as", "_absent", "_Redo", "TypeError", "AttributeError", "continue",
 }  # fmt: skip
 
 

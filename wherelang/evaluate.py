@@ -1468,6 +1468,12 @@ class _Generator:
     def top(self, expr: Expr) -> str:
         """The top-level AND chain, cheapest conditions first (AND commutes in SQL's
         logic, and PostgreSQL does not promise an order either)."""
+        parts = self.conjuncts(expr)
+        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+
+    def conjuncts(self, expr: Expr) -> list[str]:
+        """The code of each condition of the top-level AND chain, in the order they run
+        (see top)."""
         items = sorted(expr.items, key=_cost) if isinstance(expr, And) else [expr]
         codes: list[str] = []
         pieces: list[str] = []  # calls of helpers holding earlier runs of a long chain
@@ -1485,8 +1491,11 @@ class _Generator:
                 self.binds.clear()  # none of them can be in the body: nothing to unbind
         self.binding = False
         codes = pieces + codes
-        body = codes[0] if len(codes) == 1 else self.join("and", codes)
-        return self.unbind(body)
+        if not codes:  # an empty expression (no terms) keeps everything
+            return ["True"]
+        # Unbound as one text, so that a name is kept where a later condition reuses
+        # it; NUL never occurs in generated code (string constants are repr()s).
+        return self.unbind("\0".join(codes)).split("\0")
 
     def unbind(self, body: str) -> str:
         """``body`` with ``(v := code)`` replaced by ``code`` for each bound name that is
@@ -1536,17 +1545,25 @@ class _Generator:
         self.reset()
         self.fast_times = self.direct = True
         self.needs_view = False
-        fast = self.top(expr)
+        parts = self.conjuncts(expr)
         direct = not self.needs_view
         if not direct:
             self.reset()
             self.direct = False
-            fast = self.top(expr)
+            parts = self.conjuncts(expr)
         self.fast_times = self.direct = False
+        fast = parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+
+        # The fast version as statements, one ``if`` per condition of the top-level
+        # AND but the last: fewer instructions per entity than one ``and`` expression
+        # (measured: some 70 of 1,900 per entity on the seed example).
+        def chain(out: Callable[[str], str], fail: str) -> list[str]:
+            tests = [line for part in parts[:-1] for line in (f"if not {part}:", f"    {fail}")]
+            return [*tests, out(parts[-1])]
 
         # ``read(f, o)`` is the test of the entity named ``o`` as statements, f writing
         # out the answer.
-        def read(out: Callable[[str], str], o: str) -> list[str]:
+        def read(out: Callable[[str], str], fail: str, o: str) -> list[str]:
             if direct:
                 # No type test per entity: the entity is read with ``e.get``, and
                 # what has no get method (an AttributeError, a TypeError) goes to the
@@ -1560,12 +1577,13 @@ class _Generator:
             else:
                 fallback = "ValueError"
                 lines = [f"e = _view({o}, {self.const(key)}) if {test(o)} else {o}"]
-            return [*lines, "try:", f"    {out(fast)}", f"except {fallback}:", f"    {out(f'_exact({o})')}"]
+            return [*lines, "try:", *("    " + line for line in chain(out, fail)),
+                    f"except {fallback}:", f"    {out(f'_exact({o})')}"]  # fmt: skip
 
         # In the direct version the parameter is the ``e`` the generated code reads.
         entity = "e" if direct else "o"
-        one = read(lambda code: f"return {code}", entity)
-        test_one = read(lambda code: f"ok = {code}", "o")
+        one = read(lambda code: f"return {code}", "return False", entity)
+        test_one = read(lambda code: f"ok = {code}", "continue", "o")
         if self.norm.strict:  # a value of the wrong type raises, naming the entity
             # A try costs nothing in Python 3.11 until something is raised.
             def strict(lines: list[str], o: str, index: str) -> list[str]:
