@@ -1203,6 +1203,9 @@ class _Generator:
         # long ANDs and ORs are split into functions of their own (see _PIECE)
         self.helpers: list[str] = []
         self.helper_names: dict[str, str] = {}
+        # normalized() code of the form ``(v if type(v := raw) is T else rest)`` -> how
+        # to write its guard and its rest with another name for v (see compare)
+        self.guarded: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {}
 
     def reset(self) -> None:
         """Forget bound values before generating the same tree again. Local names start
@@ -1279,10 +1282,17 @@ class _Generator:
             return f"({parse} if type({v} := {raw}) is str else {rest})"
         if kind is Kind.UUID:  # the same IDs recur: remember them
             return f"((_uuids.get({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {rest})"
-        guard = f"type({v} := {raw}) is {_FAST_TYPES[kind]}"
-        if kind is Kind.FLOAT:
-            guard += f" and {v} == {v}"
-        return f"({v} if {guard} else {rest})"
+        fast_type = _FAST_TYPES[kind]
+
+        def guard_of(n: str) -> str:
+            return f"type({n} := {raw}) is {fast_type}" + (f" and {n} == {n}" if kind is Kind.FLOAT else "")
+
+        def rest_of(n: str) -> str:
+            return f"{absent} if {n} is None else {fn}({n}, {lab})"
+
+        code = f"({v} if {guard_of(v)} else {rest})"
+        self.guarded[code] = (guard_of, rest_of)
+        return code
 
     def operand(self, node: Operand, domain: Kind, bind: bool = False) -> _Side:
         """The code of an operand's value. With ``bind``, the operand is certainly
@@ -1339,8 +1349,32 @@ class _Generator:
             if not tests:
                 return f"({definite})"
             return f"(None if {' or '.join(tests)} else ({definite}))"
+        if left.nullable != right.nullable:
+            split = self.split_guard(left if left.nullable else right)
+            if split is not None:
+                # the value of the common type is not None: no test of it
+                name, guard, rest = split
+                x, y = (name, b) if left.nullable else (a, name)
+                definite = template(self, x, y, left, right)
+                return f"(({definite}) if {guard} else ({name} := {rest}) is not None and ({definite}))"
         guards = [f"({n} := {s.code}) is not None" for n, s in ((a, left), (b, right)) if s.nullable]
         return f"({' and '.join([*guards, f'({definite})'])})"
+
+    def split_guard(self, side: _Side) -> tuple[str, str, str] | None:
+        """For an operand read as ``(v if type(v := raw) is T else rest)`` (perhaps bound
+        to a name, see operand): the name to hold its value, the guard and the rest
+        written with that name; None for any other operand."""
+        code = side.code
+        name = None
+        bound = _BOUND.fullmatch(code)
+        if bound is not None and self.binds.get(bound.group(1)) == bound.group(2):
+            name, code = bound.group(1), bound.group(2)
+        forms = self.guarded.get(code)
+        if forms is None:
+            return None
+        name = name or self.temp()
+        guard_of, rest_of = forms
+        return name, guard_of(name), rest_of(name)
 
     def in_(self, node: In, tri: bool) -> str:
         operand = node.operand
@@ -1653,6 +1687,7 @@ _TEMP_REF = re.compile(r"\bv[0-9]+\b")
 _CONST_REF = re.compile(r"\bc[0-9]+\b")  # a constant's name (see _Generator.const)
 _LITERAL_TYPES = (str, int, bool, type(None))
 _BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
+_BOUND = re.compile(r"\((v[0-9]+) := (.*)\)", re.DOTALL)  # a bound operand (see operand)
 
 # Rough cost of evaluating a condition, to order a top-level AND chain.
 _KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
