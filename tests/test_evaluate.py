@@ -1203,3 +1203,15 @@ def test_entities_are_read_through_get_or_attributes() -> None:
     field = Field("web")
     field.HeadRevisionNum = 3  # type: ignore[attr-defined]
     assert predicate(field) is True
+
+
+def test_filter_lets_what_is_thrown_in_propagate() -> None:
+    """What is thrown into filter()'s generator at a yield propagates: the yield is
+    outside the try that sends a failed fast test to the exact version."""
+    predicate = wherelang.compile("Slug = 'a' AND HeadRevisionNum > 1", UNIT)
+    rows = [{"Slug": "a", "HeadRevisionNum": 2}, {"Slug": "a", "HeadRevisionNum": 3}]
+    for strict in (False, True):
+        scan = wherelang.compile(predicate.text or "", UNIT, strict=strict).filter(rows)
+        assert next(scan) == rows[0]
+        with pytest.raises(ValueError, match="thrown"):
+            scan.throw(ValueError("thrown"))

@@ -1617,7 +1617,10 @@ class _Generator:
         # In the direct version the parameter is the ``e`` the generated code reads.
         entity = "e" if direct else "o"
         one = read(lambda code: f"return {code}", "return False", entity)
-        test_one = read(lambda code: f"ok = {code}", "continue", "o")
+        # In _scan, an entity that does not match is skipped by ``continue``; the
+        # yield comes after every try, so that nothing thrown into the generator at
+        # the yield reaches an except clause meant for the test.
+        test_one = read(lambda code: f"if not {code}: continue", "continue", entity)
         if self.norm.strict:  # a value of the wrong type raises, naming the entity
             # A try costs nothing in Python 3.11 until something is raised.
             def strict(lines: list[str], o: str, index: str) -> list[str]:
@@ -1625,15 +1628,15 @@ class _Generator:
                         "except _Wrong as wrong:", f"    raise _fail(wrong, {o}, {index}) from None"]  # fmt: skip
 
             one = strict(one, entity, "None")
-            test_one = strict(test_one, "o", "i")
-            scan = ["def _scan(rows):", "    i = -1", "    for o in rows:", "        i += 1"]
+            test_one = strict(test_one, entity, "i")
+            scan = ["def _scan(rows):", "    i = -1", f"    for {entity} in rows:", "        i += 1"]
         else:
-            scan = ["def _scan(rows):", "    for o in rows:"]
+            scan = ["def _scan(rows):", f"    for {entity} in rows:"]
         # The callable users get is this function itself: no wrapper call per entity.
         lines += [f"def _predicate({entity}):", *("    " + line for line in one)]
         # _scan filters a whole iterable in one loop: no function call per entity.
         scan += [*("        " + line for line in test_one)]
-        scan += ["        if ok:", "            yield o"]
+        scan += [f"        yield {entity}"]
         # Strings and integers are written as literals (a constant load is cheaper
         # than a global one); repr() of them is always a literal of the same value.
         lines = [self.literals(line) for line in lines]
