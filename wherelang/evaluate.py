@@ -1203,8 +1203,9 @@ class _Generator:
         # long ANDs and ORs are split into functions of their own (see _PIECE)
         self.helpers: list[str] = []
         self.helper_names: dict[str, str] = {}
-        # normalized() code of the form ``(v if type(v := raw) is T else rest)`` -> how
-        # to write its guard and its rest with another name for v (see compare)
+        # normalized() code of the current condition's operands of the form
+        # ``(v if type(v := raw) is T else rest)`` -> how to write its guard and its
+        # rest with another name for v (see split_guard)
         self.guarded: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {}
 
     def reset(self) -> None:
@@ -1396,6 +1397,9 @@ class _Generator:
         return f"({side.code} is {'not ' if node.negated else ''}None)"
 
     def predicate(self, node: Compare | In | IsNull, tri: bool) -> str:
+        # only this condition's own operands are looked up (see split_guard): keeping
+        # every one would hold all the code of a long expression twice
+        self.guarded.clear()
         special = path_condition(self, node)  # relation lists, JSON paths, Permissions
         if special is not None:
             self.view_needed()
