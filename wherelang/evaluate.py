@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import re2
@@ -387,9 +387,9 @@ def _getter(entity: object) -> Callable[[str], Any]:
         return get
     if entity is None or isinstance(entity, (str, bytes, int, float, list, tuple)):
         return _none
-    method = getattr(entity, "get", None)
+    method: Callable[[str], Any] | None = getattr(entity, "get", None)
     if callable(method):
-        return cast(Callable[[str], Any], method)
+        return method
     names = _field_names(type(entity))  # type: ignore[arg-type]
 
     def get_attribute(name: str) -> Any:
@@ -648,12 +648,19 @@ def regex_search(value: str, pattern: str, *, case_sensitive: bool = True) -> bo
 # value as a constant and returns its name.
 
 
+# For an attribute read as ``(v if type(v := raw) is T else rest)``: its guard and its
+# rest, written with another name for v (see _Generator.split_guard).
+_Split = tuple[Callable[[str], str], Callable[[str], str]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Side:
     code: str  # the Python expression giving the operand's value
     nullable: bool
     node: Operand
     value: Any = None  # the constant for a literal
+    split: _Split | None = None
+    bound: str | None = None  # the name the code binds the value to (see operand)
 
 
 _Template = Callable[["_Generator", str, str, _Side, _Side], str]
@@ -1203,10 +1210,6 @@ class _Generator:
         # long ANDs and ORs are split into functions of their own (see _PIECE)
         self.helpers: list[str] = []
         self.helper_names: dict[str, str] = {}
-        # normalized() code of the current condition's operands of the form
-        # ``(v if type(v := raw) is T else rest)`` -> how to write its guard and its
-        # rest with another name for v (see split_guard)
-        self.guarded: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {}
 
     def reset(self) -> None:
         """Forget bound values before generating the same tree again. Local names start
@@ -1255,12 +1258,13 @@ class _Generator:
             f"else {self.missing(attr)} if {m} is None else _map_value({m}, {key}, {label}))"
         )
 
-    def normalized(self, raw: str, kind: Kind, label: Attr) -> str:
+    def normalized(self, raw: str, kind: Kind, label: Attr) -> tuple[str, _Split | None]:
         """The canonical value of ``raw``: the common Python type and None pass inline,
-        everything else through the kind's normalizer."""
+        everything else through the kind's normalizer. With it, for the plain form, how
+        to write its guard and rest with another name (see split_guard)."""
         if kind is Kind.JSON:
             self.view_needed()
-            return raw
+            return raw, None
         fn = self.const(self.norm.for_kind(kind))
         lab = self.const(label)
         v = self.temp()
@@ -1280,9 +1284,9 @@ class _Generator:
                     f"or {n} == 25 and {v}[19:24] in {offsets})"
                 )
                 parse = f"(_fromiso({v}) if {shape} else {parse})"
-            return f"({parse} if type({v} := {raw}) is str else {rest})"
+            return f"({parse} if type({v} := {raw}) is str else {rest})", None
         if kind is Kind.UUID:  # the same IDs recur: remember them
-            return f"((_uuids.get({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {rest})"
+            return f"((_uuids.get({v}) or {fn}({v}, {lab})) if type({v} := {raw}) is str else {rest})", None
         fast_type = _FAST_TYPES[kind]
 
         def guard_of(n: str) -> str:
@@ -1291,9 +1295,7 @@ class _Generator:
         def rest_of(n: str) -> str:
             return f"{absent} if {n} is None else {fn}({n}, {lab})"
 
-        code = f"({v} if {guard_of(v)} else {rest})"
-        self.guarded[code] = (guard_of, rest_of)
-        return code
+        return f"({v} if {guard_of(v)} else {rest})", (guard_of, rest_of)
 
     def operand(self, node: Operand, domain: Kind, bind: bool = False) -> _Side:
         """The code of an operand's value. With ``bind``, the operand is certainly
@@ -1324,13 +1326,13 @@ class _Generator:
         known = self.bound.get((node, kind))
         if known is not None:
             return _Side(known, True, node)
-        code = self.normalized(self.raw(node), kind, node)
+        code, split = self.normalized(self.raw(node), kind, node)
         if bind and self.binding:
             name = self.temp()
             self.bound[(node, kind)] = name
             self.binds[name] = code
-            code = f"({name} := {code})"
-        return _Side(code, True, node)
+            return _Side(f"({name} := {code})", True, node, split=split, bound=name)
+        return _Side(code, True, node, split=split)
 
     # predicates: ``truth`` gives a bool that is True exactly when the node is TRUE;
     # ``tri`` gives True, False or None (unknown).
@@ -1365,16 +1367,10 @@ class _Generator:
         """For an operand read as ``(v if type(v := raw) is T else rest)`` (perhaps bound
         to a name, see operand): the name to hold its value, the guard and the rest
         written with that name; None for any other operand."""
-        code = side.code
-        name = None
-        bound = _BOUND.fullmatch(code)
-        if bound is not None and self.binds.get(bound.group(1)) == bound.group(2):
-            name, code = bound.group(1), bound.group(2)
-        forms = self.guarded.get(code)
-        if forms is None:
+        if side.split is None:
             return None
-        name = name or self.temp()
-        guard_of, rest_of = forms
+        name = side.bound or self.temp()
+        guard_of, rest_of = side.split
         return name, guard_of(name), rest_of(name)
 
     def in_(self, node: In, tri: bool) -> str:
@@ -1397,9 +1393,6 @@ class _Generator:
         return f"({side.code} is {'not ' if node.negated else ''}None)"
 
     def predicate(self, node: Compare | In | IsNull, tri: bool) -> str:
-        # only this condition's own operands are looked up (see split_guard): keeping
-        # every one would hold all the code of a long expression twice
-        self.guarded.clear()
         special = path_condition(self, node)  # relation lists, JSON paths, Permissions
         if special is not None:
             self.view_needed()
@@ -1506,8 +1499,7 @@ class _Generator:
     def top(self, expr: Expr) -> str:
         """The top-level AND chain, cheapest conditions first (AND commutes in SQL's
         logic, and PostgreSQL does not promise an order either)."""
-        parts = self.conjuncts(expr)
-        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+        return _all(self.conjuncts(expr))
 
     def conjuncts(self, expr: Expr) -> list[str]:
         """The code of each condition of the top-level AND chain, in the order they run
@@ -1590,7 +1582,7 @@ class _Generator:
             self.direct = False
             parts = self.conjuncts(expr)
         self.fast_times = self.direct = False
-        fast = parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+        fast = _all(parts)
 
         # The fast version as statements, one ``if`` per condition of the top-level
         # AND but the last: fewer instructions per entity than one ``and`` expression
@@ -1603,18 +1595,19 @@ class _Generator:
         # out the answer.
         def read(out: Callable[[str], str], fail: str, o: str) -> list[str]:
             if direct:
-                # No type test per entity: the entity is read with ``e.get``, and
-                # what has no get method (an AttributeError, a TypeError) goes to the
-                # exact version, which reads it through a _View (see _getter). Only
-                # the exact version raises the errors users see: the fast version
-                # has no side effects, so running the exact one after it is safe.
+                # No type test per entity: the entity (named e) is read with
+                # ``e.get``, and what has no get method (an AttributeError, a
+                # TypeError) goes to the exact version, which reads it through a _View
+                # (see _getter). Only the exact version raises the errors users see:
+                # the fast version has no side effects, so running the exact one after
+                # it is safe.
                 fallback = "(ValueError, TypeError, AttributeError, _Redo)"
-                lines = [] if o == "e" else [f"e = {o}"]
-            elif fast == body:
-                return [f"e = _view({o}, {self.const(key)}) if {test(o)} else {o}", out(body)]
+                lines = []
             else:
-                fallback = "ValueError"
                 lines = [f"e = _view({o}, {self.const(key)}) if {test(o)} else {o}"]
+                if fast == body:
+                    return [*lines, out(body)]
+                fallback = "ValueError"
             return [*lines, "try:", *("    " + line for line in chain(out, fail)),
                     f"except {fallback}:", f"    {out(f'_exact({o})')}"]  # fmt: skip
 
@@ -1694,11 +1687,15 @@ _TEMP_REF = re.compile(r"\bv[0-9]+\b")
 _CONST_REF = re.compile(r"\bc[0-9]+\b")  # a constant's name (see _Generator.const)
 _LITERAL_TYPES = (str, int, bool, type(None))
 _BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
-_BOUND = re.compile(r"\((v[0-9]+) := (.*)\)", re.DOTALL)  # a bound operand (see operand)
 
 # Rough cost of evaluating a condition, to order a top-level AND chain.
 _KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
 _OP_COST = {Family.LIKE: 3, Family.REGEX: 5, Family.HAS: 3}
+
+
+def _all(parts: list[str]) -> str:
+    """The conditions of a top-level AND chain (see _Generator.conjuncts) as one expression."""
+    return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
 
 
 def _cost(node: Expr) -> tuple[int, str]:
