@@ -825,7 +825,7 @@ _ALLOWED_WORDS = {
     "float", "_related", "_map_value", "_length", "_float", "_uuids", "len", "_SIZED",
     "startswith", "endswith", "list", "o", "try", "except", "ValueError", "_exact",
     "_fromiso", "_scan", "rows", "for", "yield", "ok", "i", "_Wrong", "_fail", "wrong",
-    "raise", "from", "as", "_absent", "_Redo", "TypeError", "AttributeError", "continue",
+    "raise", "from", "as", "_absent", "_Redo", "TypeError", "AttributeError", "continue", "_NO_KEYS",
 }  # fmt: skip
 
 
@@ -1203,6 +1203,61 @@ def test_entities_are_read_through_get_or_attributes() -> None:
     field = Field("web")
     field.HeadRevisionNum = 3  # type: ignore[attr-defined]
     assert predicate(field) is True
+
+
+def test_map_values_are_read_through_get() -> None:
+    """A map attribute is read like ``(m or {}).get(key)``: any map with keys, and any
+    object with a working get method, through get; an empty or false value has no keys;
+    a value without get (a list, a string) or without a truth value is NULL. The same
+    per call and in filter(), in the version reading dicts directly and in the one
+    reading through a view (Data needs one). strict=True takes Mappings only."""
+    from collections import UserDict
+
+    class Lower(dict):  # type: ignore[type-arg]
+        def get(self, key: object, default: object = None) -> object:
+            value = super().get(key, default)
+            return value.lower() if isinstance(value, str) else value
+
+    class Getter:
+        def __init__(self, **values: object) -> None:
+            self.values = values
+
+        def get(self, key: str) -> object:
+            return self.values.get(key)
+
+        def __bool__(self) -> bool:
+            return bool(self.values)
+
+    class NoTruth(dict):  # type: ignore[type-arg]
+        def __bool__(self) -> bool:
+            raise ValueError("ambiguous, as a numpy array's")
+
+    cases: list[tuple[object, bool]] = [
+        ({"tier": "web"}, True),
+        ({"tier": "api"}, False),
+        (UserDict(tier="web"), True),
+        (Lower(tier="WEB"), True),
+        (Getter(tier="web"), True),
+        (Getter(), None),  # false: no keys
+        ({}, None),
+        (None, None),
+        (["tier"], None),
+        ("tier=web", None),
+        (NoTruth(tier="web"), None),
+    ]
+    for text in ("Labels.tier = 'web'", "Labels.tier = 'web' AND (Data IS NULL OR Data IS NOT NULL)"):
+        equal = wherelang.compile(text, UNIT, extended=True)
+        null = wherelang.compile(text.replace("= 'web'", "IS NULL"), UNIT, extended=True)
+        for labels, expected in cases:
+            entity = {"Slug": "a", "Labels": labels}
+            for predicate, answer in ((equal, expected is True), (null, expected is None)):
+                assert predicate(entity) is answer, (text, labels)
+                assert list(predicate.filter([entity])) == ([entity] if answer else []), labels
+    strict = wherelang.compile("Labels.tier = 'web'", UNIT, strict=True)
+    assert strict({"Labels": UserDict(tier="web")}) is True
+    for labels in (Getter(tier="web"), ["tier"]):
+        with pytest.raises(wherelang.WhereEvaluationError, match="Labels"):
+            strict({"Labels": labels})
 
 
 def test_filter_lets_what_is_thrown_in_propagate() -> None:
