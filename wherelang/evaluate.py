@@ -663,9 +663,10 @@ def regex_search(value: str, pattern: str, *, case_sensitive: bool = True) -> bo
 # value as a constant and returns its name.
 
 
-# For an attribute read as ``(v if type(v := raw) is T else rest)``: its guard and its
-# rest, written with another name for v (see _Generator.split_guard).
-_Split = tuple[Callable[[str], str], Callable[[str], str]]
+# For an operand read as ``(value(v) if type(v := raw) is T else rest)``: its guard, its
+# rest and its value under the guard (v itself, or len(v) for LEN), written with another
+# name for v (see _Generator.split_guard).
+_Split = tuple[Callable[[str], str], Callable[[str], str], Callable[[str], str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1318,7 +1319,7 @@ class _Generator:
         def rest_of(n: str) -> str:
             return f"{absent} if {n} is None else {fn}({n}, {lab})"
 
-        return f"({v} if {guard_of(v)} else {rest})", (guard_of, rest_of)
+        return f"({v} if {guard_of(v)} else {rest})", (guard_of, rest_of, str)
 
     def operand(self, node: Operand, domain: Kind, bind: bool = False) -> _Side:
         """The code of an operand's value. With ``bind``, the operand is certainly
@@ -1334,13 +1335,26 @@ class _Generator:
                 self.view_needed()
                 code = f"{self.const(permissions_length(self, attr))}(e)"
                 return _Side(f"_float({code}, None)" if domain is Kind.FLOAT else code, False, node)
-            v = self.temp()
+            v, raw, label = self.temp(), self.raw(attr), self.const(attr)
             absent = "None" if attr.key is not None else self.missing(attr)
-            size = v if absent == "None" else f"({v} if {v} is not None else {absent})"
-            code = f"(len({v}) if type({v} := {self.raw(attr)}) in _SIZED else _length({size}, {self.const(attr)}))"
+            # the declared kind's type is one identity test; a set look-up is more
+            sized = _SIZED_TYPES.get(attr.type.kind)
+            test = f"is {sized}" if sized else "in _SIZED"
+
+            def guard_of(n: str) -> str:
+                return f"type({n} := {raw}) {test}"
+
+            def rest_of(n: str) -> str:
+                size = n if absent == "None" else f"({n} if {n} is not None else {absent})"
+                return f"_length({size}, {label})"
+
+            def len_of(n: str) -> str:
+                return f"len({n})"
+
+            code = f"(len({v}) if {guard_of(v)} else {rest_of(v)})"
             if domain is Kind.FLOAT:
-                code = f"_float({code}, {self.const(attr)})"
-            return _Side(code, True, node)
+                return _Side(f"_float({code}, {label})", True, node)
+            return _Side(code, True, node, split=(guard_of, rest_of, len_of))
         if not isinstance(node, Attr):
             raise TypeError("compile needs a typed tree (parse with a schema)")
         kind = node.type.kind
@@ -1379,22 +1393,27 @@ class _Generator:
             split = self.split_guard(left if left.nullable else right)
             if split is not None:
                 # the value of the common type is not None: no test of it
-                name, guard, rest = split
+                name, guard, rest, value = split
                 x, y = (name, b) if left.nullable else (a, name)
                 definite = template(self, x, y, left, right)
-                return f"(({definite}) if {guard} else ({name} := {rest}) is not None and ({definite}))"
+                fast = definite
+                if value != name:  # LEN: len(name) under the guard
+                    x, y = (value, b) if left.nullable else (a, value)
+                    fast = template(self, x, y, left, right)
+                return f"(({fast}) if {guard} else ({name} := {rest}) is not None and ({definite}))"
         guards = [f"({n} := {s.code}) is not None" for n, s in ((a, left), (b, right)) if s.nullable]
         return f"({' and '.join([*guards, f'({definite})'])})"
 
-    def split_guard(self, side: _Side) -> tuple[str, str, str] | None:
-        """For an operand read as ``(v if type(v := raw) is T else rest)`` (perhaps bound
-        to a name, see operand): the name to hold its value, the guard and the rest
-        written with that name; None for any other operand."""
+    def split_guard(self, side: _Side) -> tuple[str, str, str, str] | None:
+        """For an operand read as ``(value(v) if type(v := raw) is T else rest)``
+        (perhaps bound to a name, see operand): the name to hold its value, the guard,
+        the rest and the value under the guard written with that name; None for any
+        other operand."""
         if side.split is None:
             return None
         name = side.bound or self.temp()
-        guard_of, rest_of = side.split
-        return name, guard_of(name), rest_of(name)
+        guard_of, rest_of, value_of = side.split
+        return name, guard_of(name), rest_of(name), value_of(name)
 
     def in_(self, node: In, tri: bool) -> str:
         operand = node.operand
@@ -1715,6 +1734,7 @@ _LITERAL_TYPES = (str, int, bool, type(None))
 _BIND_START = re.compile(r"\((v[0-9]+) := ")  # where a binding of one starts
 
 # Rough cost of evaluating a condition, to order a top-level AND chain.
+_SIZED_TYPES = {Kind.ARRAY: "list", Kind.MAP: "dict"}  # see operand's LEN
 _KIND_COST = {Kind.TIME: 4, Kind.UUID: 3, Kind.FLOAT: 2, Kind.ARRAY: 3}
 _OP_COST = {Family.LIKE: 3, Family.REGEX: 5, Family.HAS: 3}
 
