@@ -999,6 +999,20 @@ def test_python_regex_refuses_what_could_backtrack() -> None:
     assert _python_regex("^app-[0-9]+$") is not None
 
 
+def test_anchored_regex_with_one_quantifier_runs_in_python_at_any_length() -> None:
+    """Anchored with '^' and one quantifier, Python's re tries the one start and is
+    linear: the generated code has no length bound. Unanchored, or with two
+    quantifiers, strings past the bound go to RE2. Both answer as RE2 does on a long
+    string."""
+    long_match, long_miss = "app-" + "7" * 100_000, "app-" + "7" * 100_000 + "x"
+    for text, bounded in [("Slug ~ '^app-[0-9]+$'", False), ("Slug ~ 'app-[0-9]+$'", True),
+                          ("Slug ~ '^a[a-z]?p-[0-9]+$'", True)]:  # fmt: skip
+        predicate = wherelang.compile(text, UNIT)
+        assert ("<= 256" in predicate.source) is bounded, text
+        assert predicate({"Slug": long_match}) is True
+        assert predicate({"Slug": long_miss}) is False
+
+
 _TIME_BASES = ["2025-01-07T10:00:00Z", "2025-01-07T10:00:00+02:00", "2025-01-07 10:00:00.123456Z",
                "2025-01-07T23:59:59.5-11:30", "2025-01-07T10:00:00"]  # fmt: skip
 

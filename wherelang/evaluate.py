@@ -728,10 +728,15 @@ def _regex_code(gen: _Generator, subject: str, pattern: str, case_sensitive: boo
     if case_sensitive and _PLAIN.fullmatch(pattern):
         return f"({gen.const(pattern)} in {subject})"  # a literal substring
     re2_match = gen.const(_search(pattern, case_sensitive))
-    python = _python_regex(pattern) if case_sensitive else None
-    if python is None:
+    shape = _python_regex_shape(pattern) if case_sensitive else None
+    if shape is None:
         return f"{re2_match}({subject})"
+    python, quantifiers = shape
     search = gen.const(re.compile(python, re.DOTALL).search)
+    if python.startswith("^") and quantifiers <= 1:
+        # Anchored, re tries the one start only; one quantifier on one atom gives
+        # back at most the whole string once: linear at any length, no bound needed.
+        return f"({search}({subject}) is not None)"
     return (
         f"(({search}({subject}) is not None) if len({subject}) <= {_PYTHON_REGEX_MAX} "
         f"else {re2_match}({subject}))"
@@ -754,6 +759,12 @@ def _python_regex(pattern: str) -> str | None:
     >>> _python_regex("(a|b)") is None, _python_regex("a*b*") is None
     (True, True)
     """
+    shape = _python_regex_shape(pattern)
+    return None if shape is None else shape[0]
+
+
+def _python_regex_shape(pattern: str) -> tuple[str, int] | None:
+    """:func:`_python_regex` and the number of quantifiers in the pattern."""
     out: list[str] = []
     i, n, unbounded, quantifiers, atom = 0, len(pattern), 0, 0, False
     while i < n:
@@ -807,7 +818,7 @@ def _python_regex(pattern: str) -> str | None:
         out.append(re.escape(ch))
         i += 1
         atom = True
-    return "".join(out) if unbounded <= 1 and quantifiers <= 2 else None
+    return ("".join(out), quantifiers) if unbounded <= 1 and quantifiers <= 2 else None
 
 
 def _wide(count: str) -> bool:
