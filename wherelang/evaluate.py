@@ -663,9 +663,9 @@ def regex_search(value: str, pattern: str, *, case_sensitive: bool = True) -> bo
 # value as a constant and returns its name.
 
 
-# For an operand read as ``(value(v) if type(v := raw) is T else rest)``: its guard, its
-# rest and its value under the guard (v itself, or len(v) for LEN), written with another
-# name for v (see _Generator.split_guard).
+# For an operand read as ``(value(v) if type(v := raw) is T else rest)``: its guard, the
+# test that its rest gives a value (binding it to v) and its value under the guard (v
+# itself, or len(v) for LEN), written with another name for v (see split_guard).
 _Split = tuple[Callable[[str], str], Callable[[str], str], Callable[[str], str]]
 
 
@@ -1327,10 +1327,15 @@ class _Generator:
         def guard_of(n: str) -> str:
             return f"type({n} := {raw}) is {fast_type}" + (f" and {n} == {n}" if kind is Kind.FLOAT else "")
 
+        def known_of(n: str) -> str:  # the rest gives a value, bound to n
+            if absent == "None":  # an absent map key: no call, no store
+                return f"{n} is not None and ({n} := {fn}({n}, {lab})) is not None"
+            return f"({n} := {rest_of(n)}) is not None"
+
         def rest_of(n: str) -> str:
             return f"{absent} if {n} is None else {fn}({n}, {lab})"
 
-        return f"({v} if {guard_of(v)} else {rest})", (guard_of, rest_of, str)
+        return f"({v} if {guard_of(v)} else {rest})", (guard_of, known_of, str)
 
     def operand(self, node: Operand, domain: Kind, bind: bool = False) -> _Side:
         """The code of an operand's value. With ``bind``, the operand is certainly
@@ -1362,10 +1367,13 @@ class _Generator:
             def len_of(n: str) -> str:
                 return f"len({n})"
 
+            def known_of(n: str) -> str:
+                return f"({n} := {rest_of(n)}) is not None"
+
             code = f"(len({v}) if {guard_of(v)} else {rest_of(v)})"
             if domain is Kind.FLOAT:
                 return _Side(f"_float({code}, {label})", True, node)
-            return _Side(code, True, node, split=(guard_of, rest_of, len_of))
+            return _Side(code, True, node, split=(guard_of, known_of, len_of))
         if not isinstance(node, Attr):
             raise TypeError("compile needs a typed tree (parse with a schema)")
         kind = node.type.kind
@@ -1391,7 +1399,8 @@ class _Generator:
         right = self.operand(node.right, domain)
         template = _OPS[node.op]
         if not tri and node.op is Op.EQ and not (left.nullable and right.nullable):
-            return f"({left.code} == {right.code})"  # None == value is False
+            if left.split is None and right.split is None:
+                return f"({left.code} == {right.code})"  # None == value is False
         a = self.temp() if left.nullable else left.code
         b = self.temp() if right.nullable else right.code
         tests = [f"({n} := {s.code}) is None" for n, s in ((a, left), (b, right)) if s.nullable]
@@ -1404,27 +1413,27 @@ class _Generator:
             split = self.split_guard(left if left.nullable else right)
             if split is not None:
                 # the value of the common type is not None: no test of it
-                name, guard, rest, value = split
+                name, guard, known, value = split
                 x, y = (name, b) if left.nullable else (a, name)
                 definite = template(self, x, y, left, right)
                 fast = definite
                 if value != name:  # LEN: len(name) under the guard
                     x, y = (value, b) if left.nullable else (a, value)
                     fast = template(self, x, y, left, right)
-                return f"(({fast}) if {guard} else ({name} := {rest}) is not None and ({definite}))"
+                return f"(({fast}) if {guard} else {known} and ({definite}))"
         guards = [f"({n} := {s.code}) is not None" for n, s in ((a, left), (b, right)) if s.nullable]
         return f"({' and '.join([*guards, f'({definite})'])})"
 
     def split_guard(self, side: _Side) -> tuple[str, str, str, str] | None:
         """For an operand read as ``(value(v) if type(v := raw) is T else rest)``
         (perhaps bound to a name, see operand): the name to hold its value, the guard,
-        the rest and the value under the guard written with that name; None for any
-        other operand."""
+        the test that the rest gives a value and the value under the guard, written
+        with that name; None for any other operand."""
         if side.split is None:
             return None
         name = side.bound or self.temp()
-        guard_of, rest_of, value_of = side.split
-        return name, guard_of(name), rest_of(name), value_of(name)
+        guard_of, known_of, value_of = side.split
+        return name, guard_of(name), known_of(name), value_of(name)
 
     def in_(self, node: In, tri: bool) -> str:
         operand = node.operand
@@ -1435,6 +1444,10 @@ class _Generator:
         a = self.temp()
         if tri:
             return f"(None if ({a} := {side.code}) is None else ({a} {word} {values}))"
+        split = self.split_guard(side)
+        if split is not None:  # the value of the common type is not None: no test of it
+            name, guard, known, value = split
+            return f"(({value} {word} {values}) if {guard} else {known} and {name} {word} {values})"
         if not node.negated:
             return f"({side.code} in {values})"
         return f"(({a} := {side.code}) is not None and {a} not in {values})"
