@@ -1172,6 +1172,14 @@ def test_time_literals_of_any_zone_compare_as_instants(
     assert list(predicate.filter(entities)) == [e for e in entities if predicate(e)]
 
 
+class _Lower(dict):  # type: ignore[type-arg]
+    """A dict subclass whose get lowers the strings it finds."""
+
+    def get(self, key: object, default: object = None) -> object:
+        value = super().get(key, default)
+        return value.lower() if isinstance(value, str) else value
+
+
 def test_entities_are_read_through_get_or_attributes() -> None:
     """The generated code reads an entity with ``e.get`` and no type test per entity:
     a dict, a Mapping, a dict subclass overriding get and any object with a get method
@@ -1179,11 +1187,6 @@ def test_entities_are_read_through_get_or_attributes() -> None:
     attribute, the same in a call and in filter()."""
     from collections import UserDict
     from types import SimpleNamespace
-
-    class Lower(dict):  # type: ignore[type-arg]
-        def get(self, key: object, default: object = None) -> object:
-            value = super().get(key, default)
-            return value.lower() if isinstance(value, str) else value
 
     class Getter:
         def __init__(self, **values: object) -> None:
@@ -1202,7 +1205,7 @@ def test_entities_are_read_through_get_or_attributes() -> None:
     cases: list[tuple[object, bool]] = [
         ({"Slug": "web", "HeadRevisionNum": 2}, True),
         (UserDict({"Slug": "web", "HeadRevisionNum": 2}), True),
-        (Lower({"Slug": "WEB", "HeadRevisionNum": 2}), True),
+        (_Lower({"Slug": "WEB", "HeadRevisionNum": 2}), True),
         (Getter(Slug="web", HeadRevisionNum=2), True),
         (Getter(Slug="web"), False),
         (SimpleNamespace(Slug="web", HeadRevisionNum=2), True),
@@ -1227,11 +1230,6 @@ def test_map_values_are_read_through_get() -> None:
     reading through a view (Data needs one). strict=True takes Mappings only."""
     from collections import UserDict
 
-    class Lower(dict):  # type: ignore[type-arg]
-        def get(self, key: object, default: object = None) -> object:
-            value = super().get(key, default)
-            return value.lower() if isinstance(value, str) else value
-
     class Getter:
         def __init__(self, **values: object) -> None:
             self.values = values
@@ -1250,7 +1248,7 @@ def test_map_values_are_read_through_get() -> None:
         ({"tier": "web"}, True),
         ({"tier": "api"}, False),
         (UserDict(tier="web"), True),
-        (Lower(tier="WEB"), True),
+        (_Lower(tier="WEB"), True),
         (Getter(tier="web"), True),
         (Getter(), None),  # false: no keys
         ({}, None),
