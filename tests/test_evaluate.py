@@ -1244,7 +1244,7 @@ def test_map_values_are_read_through_get() -> None:
         def __bool__(self) -> bool:
             raise ValueError("ambiguous, as a numpy array's")
 
-    cases: list[tuple[object, bool]] = [
+    cases: list[tuple[object, bool | None]] = [  # None: the value is NULL
         ({"tier": "web"}, True),
         ({"tier": "api"}, False),
         (UserDict(tier="web"), True),
