@@ -170,13 +170,14 @@ _COMMON_TIME = re.compile(
 # The generated fast path tests a narrower shape with slices instead: the length, then
 # the separators at 4, 7, 10, 13 and 16 ('T' between date and time: the space goes the
 # way above) and 'Z' at 19 in one slice, or, 25 long, the separators and an offset of
-# the same range. A slice costs as much as three len() calls (it makes a string), so
-# the length comes first; the slices are constants (a slice literal is built each time).
+# the same range. A slice costs some five len() calls (it makes a string), so the
+# length comes first; the slices are constants (a slice literal is built each time).
 _FAST_TIME_SHAPES = (
     slice(4, 20, 3),
     "--T::Z",
     slice(4, 17, 3),
     "--T::",
+    slice(19, 24),
     frozenset(f"{sign}{hour:02d}:{tens}" for sign in "+-" for hour in range(16) for tens in range(6)),
 )
 
@@ -1321,10 +1322,10 @@ class _Generator:
                 # a ValueError it raises sends the entity to the exact predicate (see
                 # function()). The shape test keeps out what Python reads but PostgreSQL
                 # does not: week dates ('2025-W02-1'), offsets beyond 15:59 ('+15:60').
-                zulu_at, zulu, seps_at, seps, offsets = map(self.const, _FAST_TIME_SHAPES)
+                zulu_at, zulu, seps_at, seps, offset_at, offsets = map(self.const, _FAST_TIME_SHAPES)
                 shape = (
                     f"(len({v}) == 20 and {v}[{zulu_at}] == {zulu} "
-                    f"or len({v}) == 25 and {v}[{seps_at}] == {seps} and {v}[19:24] in {offsets})"
+                    f"or len({v}) == 25 and {v}[{seps_at}] == {seps} and {v}[{offset_at}] in {offsets})"
                 )
                 parse = f"(_fromiso({v}) if {shape} else {parse})"
             return f"({parse} if type({v} := {raw}) is str else {rest})", None
@@ -1426,8 +1427,6 @@ class _Generator:
                 definite = template(self, x, y, left, right)
                 fast = definite
                 if value != name:  # LEN: len(name) under the guard
-                    x, y = (value, b) if left.nullable else (a, value)
-                    fast = template(self, x, y, left, right)
                     other = right if left.nullable else left
                     op = node.op if left.nullable else _MIRROR.get(node.op, node.op)
                     truth = _LEN_TRUTH.get((op, other.value)) if type(other.value) is int else None
@@ -1435,6 +1434,9 @@ class _Generator:
                         # LEN(x) > 0 and the like: the truth of the list or map itself,
                         # no len() call ('not' keeps it a bool; in an if, mere jumps)
                         fast = f"{'not not' if truth else 'not'} {name}"
+                    else:
+                        x, y = (value, b) if left.nullable else (a, value)
+                        fast = template(self, x, y, left, right)
                 return f"(({fast}) if {guard} else {known} and ({definite}))"
         guards = [f"({n} := {s.code}) is not None" for n, s in ((a, left), (b, right)) if s.nullable]
         return f"({' and '.join([*guards, f'({definite})'])})"
