@@ -22,6 +22,7 @@ class Row:
     unit: str  # what one unit is: "parse", "row", "query"
     reference: bool = False
     note: str = ""
+    shown: str = ""  # what the median column shows instead of a time (a count)
 
     @property
     def per_second(self) -> float:
@@ -80,6 +81,16 @@ class Bench:
         self.rows.append(row)
         return row
 
+    def record(
+        self, group: str, name: str, value: float, *, unit: str, shown: str,
+        reference: bool = False, note: str = "",
+    ) -> Row:
+        """A row measured some other way than by the clock (an instruction count):
+        ``value`` takes the place of the seconds in the ratio, ``shown`` of the time."""
+        row = Row(group, name, value, unit, reference, note, shown)
+        self.rows.append(row)
+        return row
+
     def interleaved(self, group: str, entries: list[dict[str, Any]], rounds: int = 3) -> list[Row]:
         """Measure ``entries`` (keyword arguments of :meth:`measure`) round-robin,
         ``rounds`` times, and keep each one's fastest median: other jobs on a shared
@@ -126,14 +137,15 @@ def table(rows: list[Row]) -> str:
                 ratio = "-"
                 per_second = "-"
             else:
-                per_second = f"{row.per_second:,.0f}/{row.unit}" if row.unit else "-"
+                counted = row.unit and not row.shown
+                per_second = f"{row.per_second:,.0f}/{row.unit}" if counted else "-"
                 ratio = (
                     "reference"
                     if row is ref
                     else (f"{ref.seconds / row.seconds:.2f}x" if ref else "-")
                 )
             lines.append(
-                f"| {group} | {row.name} | {format_time(row.seconds)} | {per_second} "
+                f"| {group} | {row.name} | {row.shown or format_time(row.seconds)} | {per_second} "
                 f"| {ratio} | {row.note} |"
             )
     return "\n".join(lines)
