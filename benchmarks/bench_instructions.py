@@ -1,7 +1,7 @@
 """Instructions per row: the evaluate groups counted by callgrind instead of timed.
 
 On a shared virtual machine the timed ratios of ``bench_evaluate.py`` move with the
-host's load (the same code read 0.61x and 0.82x per call on the seed within an hour).
+host's load (the same code read 0.61x and 0.81x per call on the seed within an hour).
 Valgrind's callgrind counts the instructions the processor runs, which do not depend on
 load. One child process under callgrind filters the same Units with each expression and
 each way of calling: ``builtins.filter`` with the reference lambda or the compiled
@@ -105,7 +105,11 @@ def run(bench: Bench) -> None:
             group = f"instructions per row: {name} ({count:,} Units, callgrind)"
             bench.skip(group, "callgrind", "valgrind is not installed (apt-get install valgrind)")
         return
-    counts = iter(_counts(valgrind, count))
+    found = _counts(valgrind, count)
+    expected = len(evaluate.NAMES) * len(MODES)
+    if len(found) != expected:  # something else called getppid: the stretches would shift
+        raise RuntimeError(f"{len(found)} measured stretches from callgrind, not {expected}")
+    counts = iter(found)
     for name in evaluate.NAMES.values():
         group = f"instructions per row: {name} ({count:,} Units, callgrind)"
         rows = {}
