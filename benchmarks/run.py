@@ -41,6 +41,31 @@ def machine() -> str:
     )
 
 
+Ticks = tuple[int, int] | None  # (ticks stolen by the host, all ticks), or unknown
+
+
+def _cpu_ticks() -> Ticks:
+    """(ticks stolen by the host, all ticks) of every CPU so far, from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+        values = [int(v) for v in fields]
+    except (OSError, IndexError, ValueError):
+        return None
+    return (values[7], sum(values)) if len(values) == 8 else None
+
+
+def quietness(load: float | None, start: Ticks, end: Ticks) -> str:
+    """How quiet the run was: the load average before it, and the share of CPU time the
+    host took from this virtual machine meanwhile (steal), where the system tells."""
+    parts = []
+    if load is not None:
+        parts.append(f"load average {load:.2f} at the start")
+    if start is not None and end is not None and end[1] > start[1]:
+        stolen = 100 * (end[0] - start[0]) / (end[1] - start[1])
+        parts.append(f"{stolen:.1f}% of CPU time stolen by the host")
+    return "; ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("only", nargs="*", help="module names without bench_ (default: all)")
@@ -49,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     bench = Bench(quick=args.quick)
+    try:
+        load: float | None = os.getloadavg()[0]
+    except OSError:
+        load = None
+    ticks = _cpu_ticks()
     modules = sorted(HERE.glob("bench_*.py"))
     for path in modules:
         name = path.stem.removeprefix("bench_")
@@ -67,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             bench.skip(f"{path.stem}.py", "the whole module", f"failed: {error}")
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = f"Machine: {machine()}. Run: {stamp}{' (quick)' if args.quick else ''}.\n\n{table(bench.rows)}\n"
+    quiet = quietness(load, ticks, _cpu_ticks())
+    text = (
+        f"Machine: {machine()}. Run: {stamp}{' (quick)' if args.quick else ''}"
+        f"{f' ({quiet})' if quiet else ''}.\n\n{table(bench.rows)}\n"
+    )
     print(text)
     if not args.quick and not args.only:
         Path(args.output).write_text(text, encoding="utf-8")
