@@ -58,12 +58,13 @@ def _child(count: int) -> None:
         predicate = wherelang.compile(text, unit)
         reference = evaluate.LAMBDAS[text]
         expected = sum(1 for _ in builtins.filter(reference, rows))
+        ways = {
+            "lambda": lambda: builtins.filter(reference, rows),
+            "call": lambda: builtins.filter(predicate, rows),
+            "filter": lambda: predicate.filter(rows),
+        }
         for mode in MODES.values():
-            work = {
-                "lambda": lambda: builtins.filter(reference, rows),
-                "call": lambda: builtins.filter(predicate, rows),
-                "filter": lambda: predicate.filter(rows),
-            }[mode]
+            work = ways[mode]
             assert sum(1 for _ in work()) == expected, (text, mode)
             gc.disable()
             os.getppid()
@@ -95,6 +96,10 @@ def _counts(valgrind: str, count: int) -> list[int]:
     return totals[1::2]
 
 
+def _group(name: str, count: int) -> str:
+    return f"instructions per row: {name} ({count:,} Units, callgrind)"
+
+
 def run(bench: Bench) -> None:
     import bench_evaluate as evaluate
 
@@ -102,8 +107,7 @@ def run(bench: Bench) -> None:
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         for name in evaluate.NAMES.values():
-            group = f"instructions per row: {name} ({count:,} Units, callgrind)"
-            bench.skip(group, "callgrind", "valgrind is not installed (apt-get install valgrind)")
+            bench.skip(_group(name, count), "callgrind", "valgrind is not installed (apt-get install valgrind)")
         return
     found = _counts(valgrind, count)
     expected = len(evaluate.NAMES) * len(MODES)
@@ -111,7 +115,7 @@ def run(bench: Bench) -> None:
         raise RuntimeError(f"{len(found)} measured stretches from callgrind, not {expected}")
     counts = iter(found)
     for name in evaluate.NAMES.values():
-        group = f"instructions per row: {name} ({count:,} Units, callgrind)"
+        group = _group(name, count)
         rows = {}
         for row_name, mode in MODES.items():
             per_row = next(counts) / (EXTRA * count)
